@@ -1,0 +1,31 @@
+"""autograd_lite: a scalar reverse-mode automatic differentiation engine for learning backprop.
+
+    >>> import autograd_lite as ag
+    >>> x = ag.Value(2.0, label="x")
+    >>> y = (x * x + 1).tanh()
+    >>> y.backward()
+
+The submodules ``nn``, ``optim``, ``losses``, ``data``, ``train`` and ``viz`` are
+imported on first use, so ``import autograd_lite`` stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .engine import Value, no_grad
+from .explain import explain
+from .functional import grad, gradcheck, hessian
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("nn", "optim", "losses", "data", "train", "viz", "compile")
+
+__all__ = ["Value", "grad", "no_grad", "gradcheck", "hessian", "explain", *_SUBMODULES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")

@@ -1,0 +1,503 @@
+"""``Value``: one scalar node of a computation graph, and the reverse pass over it.
+
+A node records its parents, the primitive that made it and that primitive's local
+derivatives (one float per parent). It holds no closure and no reference back to
+itself, so a graph that is dropped is freed by reference counting alone.
+"""
+
+from __future__ import annotations
+
+import numbers
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Union
+
+from . import primitives as P
+from .primitives import ADD, DIV, FLOAT_OPS, MUL, SUB, Primitive
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+_recording = True  # switched off by no_grad()
+
+# The seed of the last backward pass from each output, for explain().
+last_seed: weakref.WeakKeyDictionary[Value, float] = weakref.WeakKeyDictionary()
+
+
+def _as_float(x: object) -> float:
+    """Convert a real number to float, or raise TypeError naming its type."""
+    kind = type(x)
+    if kind is float:
+        return x  # type: ignore[return-value]
+    if kind is int or kind is bool:
+        return float(x)  # type: ignore[arg-type]
+    if isinstance(x, numbers.Real):
+        return float(x)
+    if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):  # not numbers.Real
+        return float(bool(x))
+    raise TypeError(
+        f"Value needs a real number (int, float, bool or a numpy real scalar), "
+        f"got {kind.__name__}"
+    )
+
+
+def _operand(x: object) -> Value | None:
+    """A Value for the other side of an operator, or None if it is not a number."""
+    if isinstance(x, Value):
+        return x
+    try:
+        return _leaf(_as_float(x))
+    except TypeError:
+        return None
+
+
+def _leaf(data: float, label: str = "") -> Value:
+    node = _new(Value)
+    node._data = data
+    node.grad = 0.0
+    node.label = label
+    node._mark = None
+    node._a = node._b = node._prim = None
+    return node
+
+
+# A node made by a primitive keeps at most two parents, each with its local
+# derivative, in plain slots (_a, _la) and (_b, _lb) rather than in tuples: one
+# allocation per node instead of three, which keeps the garbage collector quiet.
+
+
+def _unary(prim: Primitive, a: Value) -> Value:
+    x = a._data
+    out = prim.forward(x)
+    node = _new(Value)
+    node._data = out
+    node.grad = 0.0
+    node.label = ""
+    node._mark = node._b = None
+    if _recording:
+        node._a = a
+        (node._la,) = prim.local(FLOAT_OPS, x, out)
+        node._prim = prim
+    else:
+        node._a = node._prim = None
+    return node
+
+
+def _binary(prim: Primitive, a: Value, b: Value) -> Value:
+    x = a._data
+    y = b._data
+    out = prim.forward(x, y)
+    node = _new(Value)
+    node._data = out
+    node.grad = 0.0
+    node.label = ""
+    node._mark = None
+    if _recording:
+        node._a = a
+        node._b = b
+        node._la, node._lb = prim.local(FLOAT_OPS, x, y, out)
+        node._prim = prim
+    else:
+        node._a = node._b = node._prim = None
+    return node
+
+
+class Value:
+    """A scalar that remembers how it was computed, so that gradients can flow back.
+
+    Args:
+        x: a real number (int, float, bool or numpy real scalar); stored as float.
+        label: free text shown in ``repr`` and in graph drawings.
+
+    Example:
+        >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+        >>> c = a * b + a.exp(); c.backward()
+        >>> a.grad, b.grad
+        (4.389056098930650, 2.0)
+    """
+
+    __slots__ = (
+        "_data", "grad", "label", "_prim", "_a", "_b", "_la", "_lb", "_mark", "_g", "__weakref__"
+    )
+    __array_ufunc__ = None  # numpy scalars defer to our reflected operators
+
+    _data: float
+    grad: float
+    label: str
+    _prim: Primitive | None
+    _a: Value | None  # first parent, None for a leaf
+    _b: Value | None  # second parent, None for a leaf or a unary op
+    _la: float  # d self / d _a
+    _lb: float  # d self / d _b
+    _mark: object  # the stamp of the last reverse pass that reached this node
+    _g: float  # that pass's gradient buffer
+
+    def __init__(self, x: Number, label: str = "") -> None:
+        self._data = _as_float(x)
+        self.grad = 0.0
+        self.label = label
+        self._mark = None
+        self._a = self._b = self._prim = None
+
+    # --- attributes -------------------------------------------------------
+
+    @property
+    def data(self) -> float:
+        """The number this node holds; writable (optimizers update it)."""
+        return self._data
+
+    @data.setter
+    def data(self, x: Number) -> None:
+        self._data = _as_float(x)
+
+    @property
+    def op(self) -> str:
+        """``""`` for a leaf, else the name of the op that made this node."""
+        prim = self._prim
+        return prim.name if prim is not None else ""
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The nodes this one was computed from (empty for a leaf)."""
+        a = self._a
+        if a is None:
+            return ()
+        b = self._b
+        return (a,) if b is None else (a, b)
+
+    @property
+    def primitive(self) -> Primitive | None:
+        """The primitive that made this node (None for a leaf)."""
+        return self._prim
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d self / d parent for each parent, as recorded in the forward pass."""
+        if self._a is None:
+            return ()
+        return (self._la,) if self._b is None else (self._la, self._lb)
+
+    # --- arithmetic -------------------------------------------------------
+
+    def __add__(self, other: Operand) -> Value:
+        o = other if other.__class__ is Value else _operand(other)
+        return NotImplemented if o is None else _binary(ADD, self, o)
+
+    def __radd__(self, other: Operand) -> Value:
+        o = other if other.__class__ is Value else _operand(other)
+        return NotImplemented if o is None else _binary(ADD, o, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        o = other if other.__class__ is Value else _operand(other)
+        return NotImplemented if o is None else _binary(SUB, self, o)
+
+    def __rsub__(self, other: Operand) -> Value:
+        o = other if other.__class__ is Value else _operand(other)
+        return NotImplemented if o is None else _binary(SUB, o, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        o = other if other.__class__ is Value else _operand(other)
+        return NotImplemented if o is None else _binary(MUL, self, o)
+
+    def __rmul__(self, other: Operand) -> Value:
+        o = other if other.__class__ is Value else _operand(other)
+        return NotImplemented if o is None else _binary(MUL, o, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        o = other if other.__class__ is Value else _operand(other)
+        return NotImplemented if o is None else _binary(DIV, self, o)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        o = other if other.__class__ is Value else _operand(other)
+        return NotImplemented if o is None else _binary(DIV, o, self)
+
+    def __pow__(self, other: Operand, modulo: None = None) -> Value:
+        if modulo is not None:
+            return NotImplemented
+        if isinstance(other, Value):
+            return _binary(P.POW, self, other)
+        try:
+            n = _as_float(other)
+        except TypeError:
+            return NotImplemented
+        return _unary(P.pow_by_constant(n), self)
+
+    def __rpow__(self, other: Operand) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else _binary(P.POW, o, self)
+
+    def __neg__(self) -> Value:
+        return _unary(P.NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _unary(P.ABS, self)
+
+    # --- elementary functions ----------------------------------------------
+
+    def exp(self) -> Value:
+        """e ** self."""
+        return _unary(P.EXP, self)
+
+    def log(self) -> Value:
+        """Natural logarithm; the argument must be positive."""
+        return _unary(P.LOG, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent (saturates to ±1 without overflow)."""
+        return _unary(P.TANH, self)
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e ** -self), computed without overflow."""
+        return _unary(P.SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(self, 0); its derivative at 0 is 0."""
+        return _unary(P.RELU, self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """self for self > 0, else slope * self; its derivative at 0 is ``slope``."""
+        return _unary(P.leaky_relu(_as_float(slope)), self)
+
+    def sin(self) -> Value:
+        """Sine (radians)."""
+        return _unary(P.SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine (radians)."""
+        return _unary(P.COS, self)
+
+    def sqrt(self) -> Value:
+        """Square root; the argument must be non-negative, and sqrt'(0) is inf."""
+        return _unary(P.SQRT, self)
+
+    def abs(self) -> Value:
+        """Absolute value; its derivative at 0 is 0."""
+        return _unary(P.ABS, self)
+
+    # --- comparisons and conversions -------------------------------------------
+
+    def __lt__(self, other: Operand) -> bool:
+        o = _operand(other)
+        return NotImplemented if o is None else self._data < o._data
+
+    def __le__(self, other: Operand) -> bool:
+        o = _operand(other)
+        return NotImplemented if o is None else self._data <= o._data
+
+    def __gt__(self, other: Operand) -> bool:
+        o = _operand(other)
+        return NotImplemented if o is None else self._data > o._data
+
+    def __ge__(self, other: Operand) -> bool:
+        o = _operand(other)
+        return NotImplemented if o is None else self._data >= o._data
+
+    # == and hash stay object identity: nodes live in sets and dicts.
+
+    def __float__(self) -> float:
+        return self._data
+
+    def item(self) -> float:
+        """The number this node holds, as a float."""
+        return self._data
+
+    def __repr__(self) -> str:
+        label = f"{self.label}, " if self.label else ""
+        return f"Value({label}data={self._data!r}, grad={self.grad!r})"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """In Jupyter a Value displays as its graph."""
+        from .viz import draw_dot
+
+        return draw_dot(self)._repr_mimebundle_(include=include, exclude=exclude)
+
+    # --- the graph ----------------------------------------------------------
+
+    def backward(self, grad: Number = 1.0) -> None:
+        """Add d self / d node × ``grad`` into ``.grad`` of every node self depends on.
+
+        The pass keeps its own gradient buffer and adds it into ``.grad`` at the end,
+        so gradients accumulate across calls and a second pass from an overlapping
+        graph is exact.
+        """
+        seed = _as_float(grad)
+        _propagate(topological_order(self), seed, into_grad=True)
+        last_seed[self] = seed
+
+    def detach(self) -> Value:
+        """A new leaf holding the same number, cut off from this graph."""
+        return _leaf(self._data)
+
+    def zero_grad(self) -> None:
+        """Set ``.grad`` to 0.0 on every node of this node's graph."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
+
+_new = object.__new__
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, each after all of its parents (root last).
+
+    Iterative depth-first search with an explicit stack, so any depth works. Each
+    node it reaches is stamped with this pass's mark and gets a zeroed gradient
+    buffer ``_g``; a stamp instead of a set means no hashing and no reset.
+    """
+    stamp = object()
+    root._mark = stamp
+    root._g = 0.0
+    order: list[Value] = []
+    append = order.append
+    stack = [root]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        node = stack[-1]
+        a = node._a
+        if a is not None:
+            if a._mark is not stamp:
+                a._mark = stamp
+                a._g = 0.0
+                push(a)
+                continue
+            b = node._b
+            if b is not None and b._mark is not stamp:
+                b._mark = stamp
+                b._g = 0.0
+                push(b)
+                continue
+        append(pop())
+    return order
+
+
+def _propagate(order: list[Value], seed: float, into_grad: bool) -> None:
+    """Replay the chain rule from the output (``order[-1]``) back to the leaves.
+
+    Each node's ``_g`` is final when the walk reaches it, since all of the nodes that
+    use it come later in ``order``; with ``into_grad`` it is then added to ``.grad``.
+    """
+    order[-1]._g = seed
+    for node in reversed(order):
+        g = node._g
+        if into_grad:
+            node.grad += g
+        a = node._a
+        if a is not None:
+            a._g += node._la * g
+            b = node._b
+            if b is not None:
+                b._g += node._lb * g
+
+
+def gradients(root: Value, seed: float = 1.0) -> dict[Value, float]:
+    """d root / d node × seed for every node root depends on, as a new dict.
+
+    Touches no ``.grad`` field.
+    """
+    order = topological_order(root)
+    _propagate(order, seed, into_grad=False)
+    return {node: node._g for node in order}
+
+
+def gradient_graph(root: Value, seed: Value) -> dict[Value, Value]:
+    """Like :func:`gradients`, but each gradient is a Value built as a new graph.
+
+    The local derivatives are the primitives' own formulas evaluated on the graph's
+    nodes, so the result can be differentiated again, to any order.
+    """
+    order = topological_order(root)
+    buffer: dict[Value, Value] = {root: seed}
+    with recording(True):
+        for node in reversed(order):
+            g = buffer.get(node)
+            prim = node._prim
+            if g is None or prim is None:
+                continue
+            parents = node.parents
+            locals_ = prim.local(VALUE_OPS, *parents, node)
+            for parent, local in zip(parents, locals_):
+                if isinstance(local, float | int):
+                    if local == 0:
+                        continue  # a locally constant zero derivative adds nothing
+                    contribution = g if local == 1 else g * local
+                else:
+                    contribution = local * g
+                previous = buffer.get(parent)
+                buffer[parent] = contribution if previous is None else previous + contribution
+    return buffer
+
+
+@contextmanager
+def recording(enabled: bool) -> Iterator[None]:
+    """Switch recording of parents on or off inside a ``with`` block."""
+    global _recording
+    previous = _recording
+    _recording = enabled
+    try:
+        yield
+    finally:
+        _recording = previous
+
+
+def no_grad() -> Any:
+    """Context manager: ops inside record no parents (inference, parameter updates)."""
+    return recording(False)
+
+
+def is_recording() -> bool:
+    """Whether ops currently record their parents."""
+    return _recording
+
+
+class ValueOps:
+    """The functions a derivative formula may call, on Values (for higher order)."""
+
+    @staticmethod
+    def sin(x: Value) -> Value:
+        return x.sin()
+
+    @staticmethod
+    def cos(x: Value) -> Value:
+        return x.cos()
+
+    @staticmethod
+    def log(x: Value) -> Value:
+        return x.log()
+
+    @staticmethod
+    def div(a: Operand, b: Value) -> Value | float:
+        if b._data == 0:  # a singular point (sqrt'(0)): the derivative is a constant inf
+            return FLOAT_OPS.div(float(a), 0.0)
+        return a / b
+
+    @staticmethod
+    def pow(a: Value, b: Operand) -> Value | float:
+        exponent = float(b)
+        if a._data == 0 and exponent <= 0:  # singular at a zero base: constant
+            return FLOAT_OPS.pow(0.0, exponent)
+        return a**b
+
+    @staticmethod
+    def mul_log(out: Value, base: Value) -> Value | float:
+        return 0.0 if out._data == 0 else out * base.log()
+
+    @staticmethod
+    def step(x: Value, below: float = 0.0) -> float:
+        return FLOAT_OPS.step(x._data, below)
+
+    @staticmethod
+    def sign(x: Value) -> float:
+        return FLOAT_OPS.sign(x._data)
+
+
+VALUE_OPS = ValueOps
+
+
+def as_values(xs: Sequence[Any]) -> list[Value]:
+    """Each item as a Value (numbers become leaves)."""
+    return [x if isinstance(x, Value) else Value(x) for x in xs]

@@ -1,0 +1,111 @@
+"""``explain``: the chain rule of a backward pass, one row per edge, for teaching."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .engine import Value, last_seed, topological_order
+
+
+@dataclass(frozen=True)
+class Step:
+    """One edge of the reverse pass: d out/d parent += local × upstream."""
+
+    node: Value
+    parent: Value
+    op: str
+    local: float
+    upstream: float
+
+    @property
+    def contribution(self) -> float:
+        return self.local * self.upstream
+
+
+class Explanation:
+    """The steps of a reverse pass, in the order the engine takes them.
+
+    Print it (or just show it in a REPL or notebook) to see a table; iterate over it
+    for the :class:`Step` rows.
+    """
+
+    def __init__(self, output: Value, seed: float) -> None:
+        self.output = output
+        self.seed = seed
+        self.steps: list[Step] = []
+        self.names: dict[Value, str] = {}
+        order = topological_order(output)
+        for node in order:
+            self.names[node] = node.label or f"n{len(self.names) + 1}"
+        self.names[output] = output.label or "out"
+        upstream = dict.fromkeys(order, 0.0)
+        upstream[output] = seed
+        for node in reversed(order):
+            for parent, local in zip(node.parents, node.local_grads):
+                step = Step(node, parent, node.op, local, upstream[node])
+                self.steps.append(step)
+                upstream[parent] += step.contribution
+        self.gradients = upstream
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, i: int) -> Step:
+        return self.steps[i]
+
+    def _rows(self) -> list[tuple[str, ...]]:
+        out = self.names[self.output]
+        rows = [("step", "chain rule", "op", "local", "upstream", "contribution")]
+        for i, s in enumerate(self.steps, 1):
+            node, parent = self.names[s.node], self.names[s.parent]
+            rule = f"d{out}/d{parent} += d{node}/d{parent} × d{out}/d{node}"
+            rows.append(
+                (str(i), rule, s.op, _num(s.local), _num(s.upstream), _num(s.contribution))
+            )
+        return rows
+
+    def __str__(self) -> str:
+        rows = self._rows()
+        widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+        lines = [f"backward from {self.names[self.output]} with seed {_num(self.seed)}"]
+        for r in rows:
+            cells = [r[0].rjust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2])]
+            cells += [c.rjust(w) for c, w in zip(r[3:], widths[3:])]
+            lines.append("  ".join(cells).rstrip())
+        leaves = [n for n in self.gradients if not n.parents]
+        lines.append("gradients of the leaves: " + ", ".join(
+            f"d{self.names[self.output]}/d{self.names[n]} = {_num(self.gradients[n])}"
+            for n in leaves
+        ))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        rows = self._rows()
+        head = "".join(f"<th>{c}</th>" for c in rows[0])
+        body = "".join(
+            "<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows[1:]
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _num(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def explain(output: Value) -> Explanation:
+    """The chain-rule steps of the last backward pass from ``output``.
+
+    Each row is one edge ``d out/d a += local × upstream``: the local derivative the
+    op recorded in the forward pass, times the gradient that has arrived at the node
+    from above. The seed is the ``grad`` of the last ``output.backward(grad)`` (1.0 if
+    there was none). Nothing is written into ``.grad``.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"explain: output must be a Value, got {type(output).__name__}")
+    return Explanation(output, last_seed.get(output, 1.0))

@@ -1,0 +1,129 @@
+"""The functional layer: gradients as return values, Hessians, and a numerical check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import overload, Literal
+
+from .engine import Number, Value, as_values, gradient_graph, gradients
+
+
+def _check_inputs(output: object, inputs: Sequence[object]) -> None:
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+
+
+@overload
+def grad(
+    output: Value, inputs: Sequence[Value], create_graph: Literal[False] = ...
+) -> list[float]: ...
+@overload
+def grad(output: Value, inputs: Sequence[Value], create_graph: Literal[True]) -> list[Value]: ...
+@overload
+def grad(
+    output: Value, inputs: Sequence[Value], create_graph: bool = ...
+) -> list[float] | list[Value]: ...
+
+
+def grad(
+    output: Value, inputs: Sequence[Value], create_graph: bool = False
+) -> list[float] | list[Value]:
+    """d output / d input for each input, without touching any ``.grad``.
+
+    Args:
+        output: the Value to differentiate.
+        inputs: the Values to differentiate with respect to.
+        create_graph: if True, return Values that are themselves graphs, so they
+            can be differentiated again (second, third, ... derivatives).
+
+    Returns:
+        One gradient per input: floats, or Values with ``create_graph=True``. An
+        input that ``output`` does not depend on gets 0.0 (``Value(0.0)``).
+
+    Example:
+        >>> x = Value(3.0); y = x ** 3
+        >>> (dy,) = grad(y, [x], create_graph=True)   # 3x² = 27
+        >>> grad(dy, [x])                             # 6x = 18
+        [18.0]
+    """
+    inputs = list(inputs)
+    _check_inputs(output, inputs)
+    if create_graph:
+        graph = gradient_graph(output, Value(1.0))
+        return [graph[x] if x in graph else Value(0.0) for x in inputs]
+    buffer = gradients(output, 1.0)
+    return [buffer.get(x, 0.0) for x in inputs]
+
+
+def hessian(fn: Callable[[list[Value]], Value], xs: Sequence[Number]) -> list[list[float]]:
+    """The matrix of second derivatives d²fn / dx_i dx_j at the point ``xs``.
+
+    Args:
+        fn: maps a list of Values to a Value.
+        xs: the point, as numbers.
+
+    Returns:
+        A list of rows, each a list of floats.
+    """
+    values = as_values([float(x) for x in xs])
+    output = _call(fn, values, "hessian")
+    first = grad(output, values, create_graph=True)
+    return [grad(g, values) for g in first]
+
+
+def gradcheck(
+    fn: Callable[[list[Value]], Value],
+    xs: Sequence[Number],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """Compare the engine's gradients of ``fn`` at ``xs`` with central differences.
+
+    Args:
+        fn: maps a list of Values to a Value.
+        xs: the point, as numbers.
+        eps: the finite-difference step.
+        atol, rtol: an input passes when |engine - numeric| <= atol + rtol * |numeric|.
+
+    Returns:
+        True when every input passes.
+
+    Raises:
+        AssertionError: naming the worst input and both numbers.
+    """
+    point = [float(x) for x in xs]
+    values = as_values(point)
+    analytic = grad(_call(fn, values, "gradcheck"), values)
+    worst: tuple[float, int, float, float] | None = None
+    for i in range(len(point)):
+        numeric = (_shifted(fn, point, i, eps) - _shifted(fn, point, i, -eps)) / (2 * eps)
+        error = abs(analytic[i] - numeric)
+        allowed = atol + rtol * abs(numeric)
+        if not error <= allowed:  # also catches nan
+            excess = error - allowed if error == error else float("inf")
+            if worst is None or excess > worst[0]:
+                worst = (excess, i, analytic[i], numeric)
+    if worst is not None:
+        _, i, a, n = worst
+        raise AssertionError(
+            f"gradcheck failed at input {i} (x={point[i]!r}): engine gradient {a!r}, "
+            f"finite difference {n!r} (eps={eps}, atol={atol}, rtol={rtol})"
+        )
+    return True
+
+
+def _shifted(fn: Callable[[list[Value]], Value], point: list[float], i: int, h: float) -> float:
+    moved = list(point)
+    moved[i] += h
+    return _call(fn, as_values(moved), "gradcheck").data
+
+
+def _call(fn: Callable[[list[Value]], Value], values: list[Value], who: str) -> Value:
+    out = fn(values)
+    if not isinstance(out, Value):
+        raise TypeError(f"{who}: fn must return a Value, got {type(out).__name__}")
+    return out
