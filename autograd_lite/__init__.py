@@ -20,12 +20,16 @@ from .functional import grad, gradcheck, hessian
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("nn", "optim", "losses", "data", "train", "viz", "compile")
+_SUBMODULES = ("nn", "optim", "losses", "data", "train", "viz")
 
-__all__ = ["Value", "grad", "no_grad", "gradcheck", "hessian", "explain", *_SUBMODULES]
+__all__ = [
+    "Value", "grad", "no_grad", "gradcheck", "hessian", "explain", "compile", *_SUBMODULES
+]
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name == "compile":  # lives with numpy, which is imported only when needed
+        return importlib.import_module(".tracing", __name__).compile
     raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")
