@@ -22,9 +22,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = ("nn", "optim", "losses", "data", "train", "viz")
 
-__all__ = [
-    "Value", "grad", "no_grad", "gradcheck", "hessian", "explain", "compile", *_SUBMODULES
-]
+__all__ = ["Value", "grad", "no_grad", "gradcheck", "hessian", "explain", "compile", *_SUBMODULES]
 
 
 def __getattr__(name: str) -> Any:

@@ -11,13 +11,13 @@ import numbers
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 from . import primitives as P
 from .primitives import ADD, DIV, FLOAT_OPS, MUL, SUB, Primitive
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number: TypeAlias = int | float
+Operand: TypeAlias = "Value | int | float"
 
 _recording = True  # switched off by no_grad()
 
@@ -37,8 +37,7 @@ def _as_float(x: object) -> float:
     if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):  # not numbers.Real
         return float(bool(x))
     raise TypeError(
-        f"Value needs a real number (int, float, bool or a numpy real scalar), "
-        f"got {kind.__name__}"
+        f"Value needs a real number (int, float, bool or a numpy real scalar), got {kind.__name__}"
     )
 
 
@@ -118,7 +117,17 @@ class Value:
     """
 
     __slots__ = (
-        "_data", "grad", "label", "_prim", "_a", "_b", "_la", "_lb", "_mark", "_g", "__weakref__"
+        "_data",
+        "grad",
+        "label",
+        "_prim",
+        "_a",
+        "_b",
+        "_la",
+        "_lb",
+        "_mark",
+        "_g",
+        "__weakref__",
     )
     __array_ufunc__ = None  # numpy scalars defer to our reflected operators
 
@@ -420,7 +429,7 @@ def gradient_graph(root: Value, seed: Value) -> dict[Value, Value]:
                 continue
             parents = node.parents
             locals_ = prim.local(VALUE_OPS, *parents, node)
-            for parent, local in zip(parents, locals_):
+            for parent, local in zip(parents, locals_, strict=True):
                 if isinstance(local, float | int):
                     if local == 0:
                         continue  # a locally constant zero derivative adds nothing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -42,7 +43,7 @@ class Explanation:
         upstream = dict.fromkeys(order, 0.0)
         upstream[output] = seed
         for node in reversed(order):
-            for parent, local in zip(node.parents, node.local_grads):
+            for parent, local in zip(node.parents, node.local_grads, strict=True):
                 step = Step(node, parent, node.op, local, upstream[node])
                 self.steps.append(step)
                 upstream[parent] += step.contribution
@@ -59,13 +60,13 @@ class Explanation:
 
     def _rows(self) -> list[tuple[str, ...]]:
         out = self.names[self.output]
-        rows = [("step", "chain rule", "op", "local", "upstream", "contribution")]
+        rows: list[tuple[str, ...]] = [
+            ("step", "chain rule", "op", "local", "upstream", "contribution")
+        ]
         for i, s in enumerate(self.steps, 1):
             node, parent = self.names[s.node], self.names[s.parent]
             rule = f"d{out}/d{parent} += d{node}/d{parent} × d{out}/d{node}"
-            rows.append(
-                (str(i), rule, s.op, _num(s.local), _num(s.upstream), _num(s.contribution))
-            )
+            rows.append((str(i), rule, s.op, _num(s.local), _num(s.upstream), _num(s.contribution)))
         return rows
 
     def __str__(self) -> str:
@@ -74,22 +75,25 @@ class Explanation:
         lines = [f"backward from {self.names[self.output]} with seed {_num(self.seed)}"]
         for r in rows:
             cells = [r[0].rjust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2])]
-            cells += [c.rjust(w) for c, w in zip(r[3:], widths[3:])]
+            cells += [c.rjust(w) for c, w in zip(r[3:], widths[3:], strict=True)]
             lines.append("  ".join(cells).rstrip())
         leaves = [n for n in self.gradients if not n.parents]
-        lines.append("gradients of the leaves: " + ", ".join(
-            f"d{self.names[self.output]}/d{self.names[n]} = {_num(self.gradients[n])}"
-            for n in leaves
-        ))
+        lines.append(
+            "gradients of the leaves: "
+            + ", ".join(
+                f"d{self.names[self.output]}/d{self.names[n]} = {_num(self.gradients[n])}"
+                for n in leaves
+            )
+        )
         return "\n".join(lines)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
         rows = self._rows()
-        head = "".join(f"<th>{c}</th>" for c in rows[0])
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
         body = "".join(
-            "<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows[1:]
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:]
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 

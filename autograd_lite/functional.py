@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import overload, Literal
+from typing import Literal, overload
 
 from .engine import Number, Value, as_values, gradient_graph, gradients
 

@@ -161,8 +161,7 @@ def _pow(a: float, b: float) -> float:
 def _pow_by_constant(x: float, n: float) -> float:
     if x < 0 and math.isfinite(n) and not float(n).is_integer():
         raise ValueError(
-            f"**: negative base {_fmt(x)} with non-integer exponent {_fmt(n)} "
-            "has no real result"
+            f"**: negative base {_fmt(x)} with non-integer exponent {_fmt(n)} has no real result"
         )
     if x == 0 and n < 0:
         raise ZeroDivisionError(f"**: 0.0 cannot be raised to the negative power {_fmt(n)}")
@@ -178,9 +177,7 @@ SUB = Primitive("-", lambda a, b: a - b, lambda ops, a, b, out: (1.0, -1.0))
 MUL = Primitive("*", lambda a, b: a * b, lambda ops, a, b, out: (b, a))
 DIV = Primitive("/", _div, lambda ops, a, b, out: (1 / b, -out / b))
 NEG = Primitive("neg", lambda x: -x, lambda ops, x, out: (-1.0,))
-POW = Primitive(
-    "**", _pow, lambda ops, a, b, out: (b * ops.pow(a, b - 1), ops.mul_log(out, a))
-)
+POW = Primitive("**", _pow, lambda ops, a, b, out: (b * ops.pow(a, b - 1), ops.mul_log(out, a)))
 EXP = Primitive("exp", _exp, lambda ops, x, out: (out,))
 LOG = Primitive("log", _log, lambda ops, x, out: (1 / x,))
 TANH = Primitive("tanh", math.tanh, lambda ops, x, out: (1 - out * out,))

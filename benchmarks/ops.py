@@ -81,8 +81,14 @@ def in_big_stack(fn: Callable[[], Any]) -> Any:
     return result[0] if result else None
 
 
-def measure(name: str, value_cls: Any, plan: list[tuple[str, int, int]], repeat: int,
-            parents: Callable[[Any], Any], big_stack: bool) -> dict[str, float]:
+def measure(
+    name: str,
+    value_cls: Any,
+    plan: list[tuple[str, int, int]],
+    repeat: int,
+    parents: Callable[[Any], Any],
+    big_stack: bool,
+) -> dict[str, float]:
     best_fwd = best_bwd = float("inf")
     for _ in range(repeat):
         gc.collect()
@@ -135,8 +141,10 @@ def main() -> None:
     args = parser.parse_args()
     plan = make_plan(args.nodes)
 
-    print(f"random graph of {args.nodes:,} mixed ops (+ * - relu, constants), best of "
-          f"{args.repeat}; garbage collector on, as users have it")
+    print(
+        f"random graph of {args.nodes:,} mixed ops (+ * - relu, constants), best of "
+        f"{args.repeat}; garbage collector on, as users have it"
+    )
     ours = measure("autograd_lite", Value, plan, args.repeat, lambda v: v.parents, False)
     results = {"autograd_lite": ours}
     try:
@@ -152,12 +160,16 @@ def main() -> None:
         print(f"{name:<16}{r['fwd_us']:>15.3f}{r['bwd_us']:>18.3f}{r['bytes']:>12.0f}")
     if len(results) == 2:
         mg = results["micrograd 0.1.0"]
-        print(f"autograd_lite is {mg['fwd_us'] / ours['fwd_us']:.1f}x faster forward, "
-              f"{mg['bwd_us'] / ours['bwd_us']:.1f}x faster backward, and uses "
-              f"{mg['bytes'] / ours['bytes']:.1f}x less memory per node than micrograd")
+        print(
+            f"autograd_lite is {mg['fwd_us'] / ours['fwd_us']:.1f}x faster forward, "
+            f"{mg['bwd_us'] / ours['bwd_us']:.1f}x faster backward, and uses "
+            f"{mg['bytes'] / ours['bytes']:.1f}x less memory per node than micrograd"
+        )
     if args.chain:
-        print(f"chain of {args.chain:,} ops (mul, tanh), forward + backward: "
-              f"{chain(args.chain):.2f} s")
+        print(
+            f"chain of {args.chain:,} ops (mul, tanh), forward + backward: "
+            f"{chain(args.chain):.2f} s"
+        )
 
 
 if __name__ == "__main__":
