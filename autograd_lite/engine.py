@@ -43,8 +43,11 @@ def _as_float(x: object) -> float:
 
 def _operand(x: object) -> Value | None:
     """A Value for the other side of an operator, or None if it is not a number."""
-    if isinstance(x, Value):
-        return x
+    kind = x.__class__
+    if kind is float or kind is int:  # the common case, without a call to _as_float
+        return _leaf(float(x))  # type: ignore[arg-type]
+    if kind is Value or isinstance(x, Value):
+        return x  # type: ignore[return-value]
     try:
         return _leaf(_as_float(x))
     except TypeError:
@@ -372,14 +375,18 @@ def topological_order(root: Value) -> list[Value]:
             if a._mark is not stamp:
                 a._mark = stamp
                 a._g = 0.0
-                push(a)
-                continue
+                if a._a is not None:
+                    push(a)
+                    continue
+                append(a)  # a leaf has no parents to wait for: its place is here
             b = node._b
             if b is not None and b._mark is not stamp:
                 b._mark = stamp
                 b._g = 0.0
-                push(b)
-                continue
+                if b._a is not None:
+                    push(b)
+                    continue
+                append(b)
         append(pop())
     return order
 
