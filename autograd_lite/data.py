@@ -1,0 +1,185 @@
+"""Toy two-dimensional data sets for classification.
+
+Each function returns ``(X, y)``: ``X`` a float array of shape (n, 2), ``y`` an int
+array of shape (n,) holding class ids 0, 1, ... The points are shuffled. A ``seed``
+makes a data set reproducible; each call draws from its own
+``numpy.random.default_rng(seed)``, so numpy's global random state is never used.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+
+import numpy as np
+
+Dataset = tuple[np.ndarray, np.ndarray]
+
+
+def _count(n: object, name: str = "n", low: int = 1) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(n).__name__}")
+    if int(n) < low:
+        raise ValueError(f"{name} must be at least {low}, got {n}")
+    return int(n)
+
+
+def _scale(x: object, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}")
+    value = float(x)
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
+    return value
+
+
+def _rng(seed: object) -> np.random.Generator:
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+    if int(seed) < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    return np.random.default_rng(int(seed))
+
+
+def _split(n: int, parts: int) -> list[int]:
+    """n as ``parts`` sizes that differ by at most one (the first ones larger)."""
+    return [n // parts + (1 if i < n % parts else 0) for i in range(parts)]
+
+
+def _finish(rng: np.random.Generator, X: np.ndarray, y: np.ndarray, noise: float) -> Dataset:
+    """Add Gaussian noise and shuffle the points."""
+    X = X + rng.normal(scale=noise, size=X.shape) if noise > 0 else X
+    order = rng.permutation(len(y))
+    return X[order].astype(np.float64), y[order].astype(np.int64)
+
+
+def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Dataset:
+    """Two interleaving half circles (as scikit-learn's ``make_moons``).
+
+    Args:
+        n: number of points (class 0 gets the extra one when n is odd).
+        noise: standard deviation of the Gaussian noise added to each coordinate.
+        seed: an int for a reproducible data set, or None for fresh randomness.
+
+    Returns:
+        ``(X, y)``: X of shape (n, 2), y of shape (n,) with classes 0 (upper moon)
+        and 1 (lower moon).
+    """
+    n, noise, rng = _count(n), _scale(noise, "noise"), _rng(seed)
+    n0, n1 = _split(n, 2)
+    t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
+    X = np.concatenate(
+        [np.stack([np.cos(t0), np.sin(t0)], 1), np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], 1)]
+    )
+    y = np.repeat([0, 1], [n0, n1])
+    return _finish(rng, X, y, noise)
+
+
+def make_circles(
+    n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int | None = 0
+) -> Dataset:
+    """A small circle inside a large one (as scikit-learn's ``make_circles``).
+
+    Args:
+        n: number of points.
+        noise: standard deviation of the Gaussian noise.
+        factor: radius of the inner circle relative to the outer one, in (0, 1).
+        seed: an int or None.
+
+    Returns:
+        ``(X, y)``: class 0 on the outer circle (radius 1), class 1 on the inner one.
+    """
+    n, noise, rng = _count(n), _scale(noise, "noise"), _rng(seed)
+    factor = _scale(factor, "factor")
+    if not 0 < factor < 1:
+        raise ValueError(f"factor must be between 0 and 1, got {factor!r}")
+    n0, n1 = _split(n, 2)
+    t0 = np.linspace(0, 2 * np.pi, n0, endpoint=False)
+    t1 = np.linspace(0, 2 * np.pi, n1, endpoint=False)
+    X = np.concatenate(
+        [np.stack([np.cos(t0), np.sin(t0)], 1), factor * np.stack([np.cos(t1), np.sin(t1)], 1)]
+    )
+    y = np.repeat([0, 1], [n0, n1])
+    return _finish(rng, X, y, noise)
+
+
+def make_xor(n: int = 100, noise: float = 0.25, seed: int | None = 0) -> Dataset:
+    """Four clusters at the corners (±1, ±1): class 1 where the signs differ.
+
+    No straight line separates the classes, the classic test a network without a
+    hidden layer fails. With ``n=4, noise=0`` it is the XOR truth table itself (on
+    ±1 instead of 0/1).
+
+    Args:
+        n: number of points, spread evenly over the four corners.
+        noise: standard deviation of the Gaussian noise around each corner.
+        seed: an int or None.
+
+    Returns:
+        ``(X, y)``: y = 1 where x₀ and x₁ have different signs, else 0.
+    """
+    n, noise, rng = _count(n), _scale(noise, "noise"), _rng(seed)
+    corners = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
+    X = corners[np.arange(n) % 4]
+    y = np.array([0, 1, 1, 0])[np.arange(n) % 4]
+    return _finish(rng, X, y, noise)
+
+
+def make_spiral(
+    n: int = 100, noise: float = 0.2, classes: int = 2, turns: float = 0.75, seed: int | None = 0
+) -> Dataset:
+    """Interleaved spiral arms, one per class (as in Stanford's CS231n notes).
+
+    Args:
+        n: number of points, split evenly between the arms.
+        noise: standard deviation of the Gaussian noise on each point's angle
+            (radians); nearer the centre the arms blur more.
+        classes: number of arms (classes), >= 2.
+        turns: how far each arm winds, in full turns.
+        seed: an int or None.
+
+    Returns:
+        ``(X, y)`` with points inside the unit disc and classes 0 .. classes − 1.
+    """
+    n, noise, rng = _count(n), _scale(noise, "noise"), _rng(seed)
+    classes, turns = _count(classes, "classes", low=2), _scale(turns, "turns")
+    parts, labels = [], []
+    for k, size in enumerate(_split(n, classes)):
+        r = np.linspace(0.05, 1.0, size)
+        t = 2 * np.pi * (turns * r + k / classes) + rng.normal(scale=noise, size=size)
+        parts.append(np.stack([r * np.cos(t), r * np.sin(t)], 1))
+        labels.append(np.full(size, k))
+    return _finish(rng, np.concatenate(parts), np.concatenate(labels), 0.0)
+
+
+def make_blobs(n: int = 100, centers: int = 2, std: float = 0.5, seed: int | None = 0) -> Dataset:
+    """Gaussian clusters around ``centers`` points evenly spaced on a circle of radius 2.
+
+    Args:
+        n: number of points, split evenly between the clusters.
+        centers: number of clusters (classes), >= 1.
+        std: standard deviation of each cluster.
+        seed: an int or None.
+
+    Returns:
+        ``(X, y)`` with classes 0 .. centers − 1.
+    """
+    n, std, rng = _count(n), _scale(std, "std"), _rng(seed)
+    centers = _count(centers, "centers")
+    angles = 2 * np.pi * np.arange(centers) / centers
+    middles = 2.0 * np.stack([np.cos(angles), np.sin(angles)], 1)
+    y = np.repeat(np.arange(centers), _split(n, centers))
+    return _finish(rng, middles[y], y, std)
+
+
+# Every generator by name (the demo's --dataset choices).
+DATASETS: dict[str, Callable[..., Dataset]] = {
+    "moons": make_moons,
+    "circles": make_circles,
+    "xor": make_xor,
+    "spiral": make_spiral,
+    "blobs": make_blobs,
+}

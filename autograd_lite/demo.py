@@ -1,0 +1,139 @@
+"""``autograd-lite demo``: micrograd's classic demo, trained end to end on Values.
+
+An ``MLP(2, [16, 16, 1])`` learns to separate two moons with the max-margin (hinge)
+loss plus a small L2 penalty, by full-batch SGD whose learning rate decays from 1.0
+to 0.1. It prints the final accuracy and writes the model file, the decision
+boundary and the loss curve into an output folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import data, nn, optim, train
+
+HIDDEN = [16, 16, 1]
+L2 = 1e-4
+LR_START, LR_END = 1.0, 0.1
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {n}")
+    return n
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the demo's options to ``parser``."""
+    parser.add_argument(
+        "--dataset",
+        choices=sorted(data.DATASETS),
+        default="moons",
+        help="the toy data set to learn (default: moons)",
+    )
+    parser.add_argument(
+        "--samples", type=_positive_int, default=100, help="number of points (default: 100)"
+    )
+    parser.add_argument(
+        "--epochs", type=_positive_int, default=100, help="training epochs (default: 100)"
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="seed of the data and the initial weights (default: 0)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("autograd_lite_output"),
+        help="folder for the model file and the images (default: autograd_lite_output)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, report and write the files; returns the exit status."""
+    out: Path = args.out
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return _fail(f"cannot create the output folder {out}: {e.strerror or e}")
+
+    X, y = data.DATASETS[args.dataset](n=args.samples, seed=args.seed)
+    model = nn.MLP(2, HIDDEN, activation="relu", seed=args.seed)
+    optimizer = optim.SGD(model.parameters(), lr=LR_START)
+    epochs = args.epochs
+    print(
+        f"{args.dataset}: {len(y)} points; {model}; hinge loss + {L2:g}·Σw²; "
+        f"SGD, lr {LR_START:g} → {LR_END:g} over {epochs} epochs"
+    )
+    started = time.perf_counter()
+    try:
+        history = train.fit(
+            model,
+            X,
+            y,
+            loss="hinge",
+            optimizer=optimizer,
+            epochs=epochs,
+            lr_schedule=lambda epoch: LR_START - (LR_START - LR_END) * epoch / epochs,
+            l2=L2,
+            progress=not args.no_progress,
+            seed=args.seed,
+        )
+    except ValueError as e:  # e.g. a diverging step, stopped by the optimizer
+        return _fail(f"training failed: {e}")
+    seconds = time.perf_counter() - started
+    score = train.accuracy(model, X, y)
+    print(f"final training accuracy: {score:.1%} (trained in {seconds:.1f} s)")
+
+    try:
+        print(f"wrote {model.save(out / 'model.json')}")
+        for path in _draw(model, X, y, history, out):
+            print(f"wrote {path}")
+    except OSError as e:
+        return _fail(f"cannot write to {out}: {e.strerror or e}")
+    return 0
+
+
+def _draw(model: nn.MLP, X: object, y: object, history: train.History, out: Path) -> Iterator[Path]:
+    """Save the decision boundary and the loss curve as PNG files, naming each when done."""
+    import matplotlib.pyplot as plt
+
+    from . import viz
+
+    plots = (
+        ("decision_boundary.png", lambda: viz.plot_decision_boundary(model, X, y)),
+        ("loss_curve.png", lambda: viz.plot_history(history)),
+    )
+    for name, draw in plots:
+        figure = draw()
+        try:
+            figure.savefig(out / name, dpi=100)
+        finally:
+            plt.close(figure)
+        yield out / name
+
+
+def _fail(message: str) -> int:
+    print(f"autograd-lite demo: error: {message}", file=sys.stderr)
+    return 1

@@ -1,0 +1,228 @@
+"""Loss functions: one Value that measures how wrong the predictions are.
+
+Each takes the model's outputs (Values, or plain numbers) and the targets, and
+returns a Value to call ``.backward()`` on. Losses over several samples return the
+mean over samples, except ``sse``, which is the sum of the classic backprop papers.
+A single prediction with a single target is accepted as one sample.
+
+All are built from ordinary Value ops, so their gradients come from the engine; the
+two cross-entropies are arranged so that no op overflows for logits as large as ±1000.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from collections.abc import Iterable, Sequence
+from functools import reduce
+from typing import Any
+
+from .engine import Value
+
+Prediction = Value | float
+Target = Value | float
+
+
+def _total(terms: list[Value]) -> Value:
+    """Σ terms as a chain of additions that starts at the first term (no Value(0) node)."""
+    return reduce(operator.add, terms)
+
+
+def _mean(terms: list[Value]) -> Value:
+    total = _total(terms)
+    return total if len(terms) == 1 else total * (1.0 / len(terms))
+
+
+def _as_value(x: object, where: str) -> Value:
+    if isinstance(x, Value):
+        return x
+    try:
+        return Value(x)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{where} must be a Value or a number, got {type(x).__name__}") from None
+
+
+def _label(x: object, where: str) -> float:
+    if isinstance(x, Value):
+        x = x.data
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where} must be a number, got {type(x).__name__}")
+    return float(x)
+
+
+def _pairs(name: str, preds: Any, targets: Any) -> tuple[list[Value], list[Any]]:
+    """Predictions as Values and targets as given, checked to match one to one."""
+    if isinstance(preds, Value | numbers.Real):  # one sample
+        preds, targets = [preds], [targets]
+    try:
+        preds, targets = list(preds), list(targets)
+    except TypeError:
+        raise TypeError(
+            f"{name}: predictions and targets must be sequences (or one number each), got "
+            f"{type(preds).__name__} and {type(targets).__name__}"
+        ) from None
+    if len(preds) != len(targets):
+        raise ValueError(f"{name}: {len(preds)} predictions but {len(targets)} targets")
+    if not preds:
+        raise ValueError(f"{name}: no predictions (empty input)")
+    return [_as_value(p, f"{name}: predictions[{i}]") for i, p in enumerate(preds)], targets
+
+
+def _squared_errors(name: str, preds: Any, targets: Any) -> list[Value]:
+    ys, ts = _pairs(name, preds, targets)
+    errors = []
+    for i, (y, t) in enumerate(zip(ys, ts, strict=True)):
+        d = y - (t if isinstance(t, Value) else _label(t, f"{name}: targets[{i}]"))
+        errors.append(d * d)  # one node, and cheaper than d ** 2
+    return errors
+
+
+def mse(preds: Sequence[Prediction] | Prediction, targets: Sequence[Target] | Target) -> Value:
+    """Mean squared error, (1/n) Σ (y − t)².
+
+    Args:
+        preds: the model's outputs, Values or numbers.
+        targets: the desired outputs (numbers, or Values to differentiate too).
+
+    Returns:
+        A Value.
+    """
+    return _mean(_squared_errors("mse", preds, targets))
+
+
+def sse(preds: Sequence[Prediction] | Prediction, targets: Sequence[Target] | Target) -> Value:
+    """Half the sum of squared errors, ½ Σ (y − t)²: the error E of Rumelhart et al. (1986).
+
+    The ½ cancels the 2 of the derivative, so ∂E/∂y = y − t.
+
+    Args:
+        preds: the model's outputs, Values or numbers.
+        targets: the desired outputs.
+
+    Returns:
+        A Value.
+    """
+    return _total(_squared_errors("sse", preds, targets)) * 0.5
+
+
+def hinge(scores: Sequence[Prediction] | Prediction, labels: Sequence[float] | float) -> Value:
+    """The max-margin (SVM) loss, mean of max(0, 1 − y·s), for labels y = ±1.
+
+    A sample costs nothing once its score is on the right side by a margin of 1.
+
+    Args:
+        scores: the model's raw scores (no output activation).
+        labels: +1 or −1 for each score.
+
+    Returns:
+        A Value.
+
+    Raises:
+        ValueError: if a label is not ±1 (class ids 0/1 must be mapped first:
+            ``y = 2 * label - 1``).
+    """
+    ss, ys = _pairs("hinge", scores, labels)
+    terms = []
+    for i, (s, y) in enumerate(zip(ss, ys, strict=True)):
+        y = _label(y, f"hinge: labels[{i}]")
+        if y == 1:
+            terms.append((1 - s).relu())  # 1 − y·s with y = +1, without the product node
+        elif y == -1:
+            terms.append((1 + s).relu())
+        else:
+            raise ValueError(f"hinge: labels must be +1 or -1, got {y!r} at labels[{i}]")
+    return _mean(terms)
+
+
+def _softplus(x: Value) -> Value:
+    """log(1 + eˣ), computed without overflow and with the exact derivative σ(x).
+
+    The branch is chosen by the value, not written with relu and abs: those have kinks
+    at 0 whose derivatives (taken as 0) would give a wrong gradient at exactly x = 0.
+    """
+    if x.data >= 0:
+        return x + (1 + (-x).exp()).log()  # = x + log(1 + e⁻ˣ); e⁻ˣ <= 1
+    return (1 + x.exp()).log()
+
+
+def binary_cross_entropy(
+    logits: Sequence[Prediction] | Prediction, labels: Sequence[float] | float
+) -> Value:
+    """Binary cross-entropy from logits, mean of −[y·log σ(x) + (1−y)·log(1−σ(x))].
+
+    Written as softplus(x) − x·y, which is the same number but never takes the log
+    of a sigmoid that has rounded to 0: logits of ±1000 give exact losses and
+    gradients (the gradient is σ(x) − y).
+
+    Args:
+        logits: raw scores x (no sigmoid applied).
+        labels: 0 or 1 for each logit (soft labels in [0, 1] also work).
+
+    Returns:
+        A Value.
+    """
+    xs, ys = _pairs("binary_cross_entropy", logits, labels)
+    terms = []
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        y = _label(y, f"binary_cross_entropy: labels[{i}]")
+        if not 0 <= y <= 1:
+            raise ValueError(f"binary_cross_entropy: labels must be in [0, 1], got {y!r}")
+        if y == 0:
+            terms.append(_softplus(x))
+        elif y == 1:
+            terms.append(_softplus(x) - x)
+        else:
+            terms.append(_softplus(x) - x * y)
+    return _mean(terms)
+
+
+def cross_entropy(logits: Sequence[Prediction], target: int) -> Value:
+    """Softmax cross-entropy of one sample, −log softmax(logits)[target].
+
+    Computed as log Σ exp(xᵢ − m) + m − x_target with m = max xᵢ held as a constant:
+    every exponent is <= 0, so nothing overflows, and the gradient is the exact
+    softmax(x) − onehot(target) (m cancels out of it).
+
+    Args:
+        logits: one raw score per class.
+        target: the index of the true class.
+
+    Returns:
+        A Value.
+    """
+    if isinstance(logits, Value | numbers.Real | str):
+        raise TypeError(f"cross_entropy: logits must be a list, got {type(logits).__name__}")
+    xs = [_as_value(x, f"cross_entropy: logits[{i}]") for i, x in enumerate(logits)]
+    if not xs:
+        raise ValueError("cross_entropy: no logits (empty input)")
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+        raise TypeError(f"cross_entropy: target must be an int, got {type(target).__name__}")
+    if not 0 <= target < len(xs):
+        raise ValueError(f"cross_entropy: target {target} is not a class index in [0, {len(xs)})")
+    for i, x in enumerate(xs):
+        if not math.isfinite(x.data):
+            raise ValueError(f"cross_entropy: logits must be finite, got {x.data!r} at logits[{i}]")
+    m = max(x.data for x in xs)
+    log_sum = _total([(x - m).exp() for x in xs]).log()
+    return log_sum + (m - xs[int(target)])
+
+
+def l2(params: Iterable[Value], alpha: float) -> Value:
+    """The L2 penalty alpha · Σ w², added to a loss to keep the weights small.
+
+    Args:
+        params: the weights, e.g. ``model.parameters()``.
+        alpha: the strength, >= 0 (micrograd's demo uses 1e-4).
+
+    Returns:
+        A Value (a constant 0.0 when alpha is 0 or there are no params).
+    """
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"l2: alpha must be a number, got {type(alpha).__name__}")
+    if not (math.isfinite(alpha) and alpha >= 0):
+        raise ValueError(f"l2: alpha must be a finite number >= 0, got {alpha!r}")
+    ws = [_as_value(p, f"l2: params[{i}]") for i, p in enumerate(params)]
+    if alpha == 0 or not ws:
+        return Value(0.0)
+    return _total([w * w for w in ws]) * float(alpha)

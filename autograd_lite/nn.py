@@ -1,0 +1,555 @@
+"""Neural networks built from Values: ``Neuron``, ``Layer`` and ``MLP``.
+
+Every weight is one :class:`~autograd_lite.Value`, so a forward pass is an ordinary
+graph of scalar ops and ``loss.backward()`` fills in each weight's ``.grad``.
+
+Weights are laid out like PyTorch's: a layer's ``weight`` is ``out × in`` (row ``i``
+holds neuron ``i``'s weights) and its ``bias`` has ``out`` entries, so an MLP's
+``state_dict()`` loads as is into a ``torch.nn.Module`` that keeps its
+``torch.nn.Linear`` layers in a ``ModuleList`` named ``layers``.
+
+Initialisation (the default, chosen so that both relu and tanh networks train well):
+
+* ``relu`` and ``leaky_relu``: He/Kaiming uniform, ``w ~ U(-√(6/nin), √(6/nin))``. A
+  relu zeroes about half of its inputs, so the weights are √2 larger than Glorot's to
+  keep the signal's variance the same from layer to layer.
+* ``tanh``, ``sigmoid`` and ``linear``: Xavier/Glorot uniform,
+  ``w ~ U(-√(6/(nin+nout)), √(6/(nin+nout)))``, which keeps both the forward signal and
+  the backward gradient at about the same scale.
+* biases start at 0.
+
+A ``seed`` makes the initial weights reproducible. The weights are drawn from a private
+``random.Random``; the global ``random`` state is never read or changed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import random
+import reprlib
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import mul
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .engine import Value
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+
+# How each activation is applied to a pre-activation Value; None means identity.
+_APPLY: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,  # slope 0.01
+    "linear": None,
+}
+
+FILE_FORMAT = "autograd_lite.model"
+FILE_VERSION = 1
+
+Seed = int | random.Random | None
+M = TypeVar("M", bound="Module")
+
+# A "tensor" here is a Value, a list of Values, or a list of such lists.
+Tensor = Any
+
+
+def _check_activation(activation: object, what: str = "activation") -> str:
+    if activation not in _APPLY:
+        choices = ", ".join(repr(a) for a in ACTIVATIONS)
+        raise ValueError(f"{what} must be one of {choices}, got {activation!r}")
+    return activation  # type: ignore[return-value]
+
+
+def _check_size(n: object, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{what} must be an int, got {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"{what} must be at least 1, got {n}")
+    return int(n)
+
+
+def _rng(seed: Seed) -> random.Random:
+    """A private generator: the seed's own, or a fresh one from the OS for None."""
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None:
+        return random.Random()
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
+    return random.Random(int(seed))
+
+
+def init_bound(activation: str, nin: int, nout: int) -> float:
+    """Half-width of the uniform range the initial weights are drawn from.
+
+    Args:
+        activation: the activation that follows the weighted sum.
+        nin, nout: the fan-in and fan-out of the layer.
+
+    Returns:
+        ``√(6/nin)`` (He) for relu-like activations, else ``√(6/(nin+nout))`` (Glorot).
+    """
+    if activation in ("relu", "leaky_relu"):
+        return math.sqrt(6.0 / nin)
+    return math.sqrt(6.0 / (nin + nout))
+
+
+def _as_inputs(x: object, nin: int, who: str) -> list[Value]:
+    """The inputs as a list of Values (numbers become leaves once, not once per neuron)."""
+    if isinstance(x, Value) or isinstance(x, str | bytes) or not hasattr(x, "__len__"):
+        kind = type(x).__name__
+        raise TypeError(f"{who} takes a sequence of {nin} numbers or Values, got {kind}")
+    if hasattr(x, "tolist"):  # a numpy row: plain floats are much faster to wrap
+        x = x.tolist()
+    xs = list(x)  # type: ignore[call-overload]
+    if len(xs) != nin:
+        raise ValueError(f"{who} takes {nin} inputs, got {len(xs)}")
+    return [v if isinstance(v, Value) else Value(v) for v in xs]
+
+
+# --- the tensors of a module, flattened and checked ---------------------------
+
+
+def _shape(t: Tensor) -> tuple[int, ...]:
+    """The shape of a tensor of Values: () for a Value, (n,) for a list, (n, m) ..."""
+    return () if isinstance(t, Value) else (len(t), *_shape(t[0]))
+
+
+def _flat(name: str, t: Tensor) -> Iterator[tuple[str, Value]]:
+    if isinstance(t, Value):
+        yield name, t
+        return
+    for i, item in enumerate(t):
+        yield from _flat(f"{name}[{i}]", item)
+
+
+def _values(t: Tensor) -> Iterator[Value]:
+    if isinstance(t, Value):
+        yield t
+        return
+    for item in t:
+        yield from _values(item)
+
+
+def _floats(t: Tensor) -> Any:
+    return t.data if isinstance(t, Value) else [_floats(item) for item in t]
+
+
+def _given_shape(value: object) -> tuple[int, ...] | None:
+    """The shape of nested lists (a non-list counts as a scalar); None if ragged."""
+    if not isinstance(value, list | tuple):
+        return ()
+    if not value:
+        return (0,)
+    shapes = {_given_shape(item) for item in value}
+    if len(shapes) != 1 or None in shapes:
+        return None
+    return (len(value), *shapes.pop())  # type: ignore[misc]
+
+
+def _read_numbers(key: str, value: Any) -> Iterator[float]:
+    """The numbers of a checked nested list in order, or ValueError naming the entry."""
+    if isinstance(value, list | tuple):
+        for item in value:
+            yield from _read_numbers(key, item)
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        found = f"{type(value).__name__} {reprlib.repr(value)}"
+        raise ValueError(f"{key}: expected numbers, found {found}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{key}: expected finite numbers, found {number!r}")
+    yield number
+
+
+def _fmt_shape(shape: tuple[int, ...] | None) -> str:
+    if shape is None:
+        return "ragged nested lists"
+    return "a number" if shape == () else "shape " + "×".join(map(str, shape))
+
+
+# --- modules ------------------------------------------------------------------
+
+
+class Module:
+    """Base class: parameters, gradients, and saving/loading of weights.
+
+    A subclass says which Values it holds by returning them from ``tensors()``, a
+    dict from name to a Value or (nested) list of Values. Everything else here is
+    derived from that.
+    """
+
+    def tensors(self) -> dict[str, Tensor]:
+        """The module's weights by name, as Values (the same objects, not copies)."""
+        return {}
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture (saved in files)."""
+        return {}
+
+    def parameters(self) -> list[Value]:
+        """Every trainable Value, in a fixed order (the order of ``named_parameters``)."""
+        return [p for t in self.tensors().values() for p in _values(t)]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Each parameter with its name, e.g. ``("layers.0.weight[3][1]", Value)``.
+
+        The name is the ``state_dict`` key followed by the entry's index.
+        """
+        return [pair for key, t in self.tensors().items() for pair in _flat(key, t)]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0.0 (gradients accumulate otherwise)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, Any]:
+        """The weights as plain floats in nested lists, keyed like PyTorch's.
+
+        Returns:
+            A new dict, e.g. for an MLP ``{"layers.0.weight": [[...], ...],
+            "layers.0.bias": [...], ...}``; it is safe to change or serialise.
+        """
+        return {key: _floats(t) for key, t in self.tensors().items()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy weights from a dict shaped like ``state_dict()`` into this module.
+
+        Every key and shape is checked before any weight changes, so a bad dict
+        leaves the module as it was. Arrays (numpy, torch) are accepted too.
+
+        Args:
+            state: key -> number or nested lists of numbers.
+
+        Raises:
+            TypeError: if ``state`` is not a mapping.
+            ValueError: naming the key that is missing, unexpected, of the wrong
+                shape, or holding something that is not a finite number.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict needs a dict, got {type(state).__name__}")
+        expected = self.tensors()
+        missing = [key for key in expected if key not in state]
+        if missing:
+            raise ValueError(f"state dict is missing key {missing[0]!r}" + _more(missing))
+        unexpected = [key for key in state if key not in expected]
+        if unexpected:
+            raise ValueError(f"state dict has unexpected key {unexpected[0]!r}" + _more(unexpected))
+        updates: list[tuple[list[Value], list[float]]] = []
+        for key, t in expected.items():
+            value = state[key]
+            if hasattr(value, "tolist"):
+                value = value.tolist()
+            want, got = _shape(t), _given_shape(value)
+            if got != want:
+                raise ValueError(
+                    f"{key}: wrong shape: expected {_fmt_shape(want)}, got {_fmt_shape(got)}"
+                )
+            updates.append((list(_values(t)), list(_read_numbers(key, value))))
+        for params, numbers_ in updates:
+            for p, x in zip(params, numbers_, strict=True):
+                p.data = x
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the architecture and weights to a JSON file, atomically.
+
+        The file is written to a temporary name in the same folder, flushed to disk,
+        then renamed over ``path``: a crash or error midway leaves any old file intact.
+
+        Args:
+            path: where to write, e.g. ``"model.json"``. The folder must exist.
+
+        Returns:
+            ``path`` as a :class:`~pathlib.Path`.
+
+        Raises:
+            ValueError: if a weight is nan or inf (JSON cannot hold it faithfully).
+            OSError: if the file cannot be written.
+        """
+        for name, p in self.named_parameters():
+            if not math.isfinite(p.data):
+                raise ValueError(f"cannot save: parameter {name} is {p.data!r}")
+        payload = {
+            "format": FILE_FORMAT,
+            "version": FILE_VERSION,
+            "class": type(self).__name__,
+            "config": self.config(),
+            "state_dict": self.state_dict(),
+        }
+        path = Path(path)
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            with open(temp, "x", encoding="utf-8") as f:
+                json.dump(payload, f, indent=1)
+                f.write("\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        _fsync_folder(path.parent)
+        return path
+
+    @classmethod
+    def load(cls: type[M], path: str | os.PathLike[str]) -> M:
+        """A new module, architecture and weights, from a file written by ``save``.
+
+        Args:
+            path: the JSON file.
+
+        Returns:
+            The module (of the class recorded in the file, which must be ``cls`` or,
+            when called on ``Module``, any of ``Neuron``, ``Layer``, ``MLP``).
+
+        Raises:
+            FileNotFoundError: if there is no such file.
+            ValueError: naming the path, if the file is not a valid model file.
+        """
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no model file at {path}") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}: not a model file (not UTF-8 text)") from None
+        try:
+            payload = json.loads(text)
+        except (ValueError, RecursionError) as e:
+            raise ValueError(f"{path}: not a model file (invalid JSON: {e})") from None
+        try:
+            return _from_payload(cls, payload)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{path}: {e}") from None
+
+
+def _more(keys: list[str]) -> str:
+    return f" (and {len(keys) - 1} more)" if len(keys) > 1 else ""
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); harmless to skip where unsupported."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _from_payload(cls: type[M], payload: object) -> M:
+    if not isinstance(payload, dict) or payload.get("format") != FILE_FORMAT:
+        raise ValueError(f'not a model file (no "format": {FILE_FORMAT!r})')
+    if payload.get("version") != FILE_VERSION:
+        raise ValueError(f"unsupported model file version {payload.get('version')!r}")
+    kind: Any = _MODULES.get(str(payload.get("class")))
+    if kind is None or not issubclass(kind, cls):
+        raise ValueError(f"the file holds a {payload.get('class')!r}, not a {cls.__name__}")
+    config, state = payload.get("config"), payload.get("state_dict")
+    if not isinstance(config, dict) or not isinstance(state, dict):
+        raise ValueError('a model file needs a "config" and a "state_dict" object')
+    try:
+        count = kind.parameter_count(**config)
+    except TypeError as e:  # a missing or unknown argument
+        raise ValueError(f"the config does not fit {kind.__name__}: {e}") from None
+    found = sum(1 for value in state.values() for _ in _leaves(value))
+    if count != found:  # checked before building, so a bad config cannot allocate millions
+        raise ValueError(f"the architecture has {count} parameters but the file holds {found}")
+    module: M = kind(**config, seed=0)
+    module.load_state_dict(state)
+    return module
+
+
+def _leaves(value: object) -> Iterator[object]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
+
+
+class Neuron(Module):
+    """One unit: the weighted sum ``w·x + b`` followed by an activation.
+
+    Args:
+        nin: number of inputs.
+        activation: one of ``"relu" "tanh" "sigmoid" "leaky_relu" "linear"``.
+        seed: an int for reproducible initial weights, a ``random.Random`` to draw
+            them from, or None for fresh randomness.
+        nout: the fan-out used by Glorot initialisation (the size of the layer the
+            neuron belongs to; 1 for a lone neuron).
+
+    Calling it on ``nin`` numbers or Values returns a Value.
+    """
+
+    def __init__(
+        self, nin: int, activation: str = "relu", seed: Seed = None, *, nout: int = 1
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        self.activation = _check_activation(activation)
+        rng = _rng(seed)
+        bound = init_bound(self.activation, self.nin, _check_size(nout, "nout"))
+        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(self.nin)]
+        self.b = Value(0.0)
+        self._apply = _APPLY[self.activation]
+
+    def forward(self, x: Sequence[Value]) -> Value:
+        """``activation(w·x + b)`` for inputs already checked and wrapped as Values."""
+        # The hot path of training. Starting the sum from the bias, rather than from
+        # Value(0), and leaving the loop to sum() and map() in C, makes exactly one
+        # product and one sum node per input and nothing else.
+        act: Value = sum(map(mul, self.w, x), self.b)
+        apply = self._apply
+        return act if apply is None else apply(act)
+
+    def __call__(self, x: Sequence[Value | float]) -> Value:
+        return self.forward(_as_inputs(x, self.nin, "Neuron"))
+
+    def tensors(self) -> dict[str, Tensor]:
+        return {"weight": self.w, "bias": self.b}
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "activation": self.activation}
+
+    @staticmethod
+    def parameter_count(nin: int, activation: str = "relu") -> int:
+        """How many parameters ``Neuron(nin, ...)`` has: ``nin + 1``."""
+        return _check_size(nin, "nin") + 1
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons that all read the same inputs (a fully connected layer).
+
+    Args:
+        nin: number of inputs.
+        nout: number of neurons, which is the number of outputs.
+        activation: the activation of every neuron.
+        seed: an int, a ``random.Random``, or None (see :class:`Neuron`).
+
+    Calling it returns a list of ``nout`` Values, always (also when ``nout`` is 1).
+    """
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", seed: Seed = None) -> None:
+        self.nin = _check_size(nin, "nin")
+        self.nout = _check_size(nout, "nout")
+        self.activation = _check_activation(activation)
+        rng = _rng(seed)
+        self.neurons = [Neuron(nin, activation, rng, nout=nout) for _ in range(nout)]
+
+    def forward(self, x: Sequence[Value]) -> list[Value]:
+        """The neurons' outputs for inputs already checked and wrapped as Values."""
+        return [n.forward(x) for n in self.neurons]
+
+    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+        return self.forward(_as_inputs(x, self.nin, "Layer"))
+
+    def tensors(self) -> dict[str, Tensor]:
+        return {"weight": [n.w for n in self.neurons], "bias": [n.b for n in self.neurons]}
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    @staticmethod
+    def parameter_count(nin: int, nout: int, activation: str = "relu") -> int:
+        """How many parameters ``Layer(nin, nout, ...)`` has: ``(nin + 1) · nout``."""
+        return (_check_size(nin, "nin") + 1) * _check_size(nout, "nout")
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers applied one after another.
+
+    Args:
+        nin: number of inputs.
+        nouts: the size of each layer, e.g. ``[16, 16, 1]``.
+        activation: the activation of the hidden layers.
+        output_activation: the activation of the last layer (``"linear"`` gives raw
+            scores, as the hinge loss and the cross-entropy losses want).
+        seed: an int for reproducible initial weights, a ``random.Random``, or None.
+
+    Calling it on ``nin`` numbers or Values returns a Value when the last layer has
+    one neuron, else a list of Values.
+
+    Example:
+        >>> model = MLP(2, [16, 16, 1], seed=0)
+        >>> len(model.parameters())
+        337
+        >>> score = model([0.5, -1.0])   # a Value
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        seed: Seed = None,
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        if isinstance(nouts, str | bytes) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        self.nouts = [_check_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        self.activation = _check_activation(activation)
+        self.output_activation = _check_activation(output_activation, "output_activation")
+        rng = _rng(seed)
+        sizes = [self.nin, *self.nouts]
+        last = len(self.nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng)
+            for i in range(len(self.nouts))
+        ]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        h = _as_inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            h = layer.forward(h)
+        return h[0] if len(h) == 1 else h
+
+    def tensors(self) -> dict[str, Tensor]:
+        return {
+            f"layers.{i}.{key}": t
+            for i, layer in enumerate(self.layers)
+            for key, t in layer.tensors().items()
+        }
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+        }
+
+    @staticmethod
+    def parameter_count(
+        nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear"
+    ) -> int:
+        """How many parameters ``MLP(nin, nouts, ...)`` has, without building it."""
+        if not isinstance(nouts, list | tuple) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        sizes = [nin, *nouts]
+        return sum(Layer.parameter_count(a, b) for a, b in zip(sizes, sizes[1:], strict=False))
+
+    def __repr__(self) -> str:
+        return (
+            f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
+            f"output_activation={self.output_activation!r})"
+        )
+
+
+_MODULES: dict[str, type[Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}

@@ -1,0 +1,148 @@
+"""data: shapes, labels, geometry, seeds and argument checks of the toy data sets."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from autograd_lite import data
+
+MAKERS = [data.make_moons, data.make_circles, data.make_xor, data.make_spiral, data.make_blobs]
+
+
+@pytest.mark.parametrize("make", MAKERS)
+@pytest.mark.parametrize("n", [1, 7, 100])
+def test_shapes_dtypes_and_balanced_class_ids(make, n):
+    X, y = make(n=n, seed=0)
+    assert X.shape == (n, 2) and X.dtype == np.float64
+    assert y.shape == (n,) and np.issubdtype(y.dtype, np.integer)
+    assert np.isfinite(X).all()
+    counts = np.bincount(y)
+    assert y.min() == 0
+    if n >= 7:
+        assert counts.min() >= 1 and counts.max() - counts.min() <= 1
+
+
+@pytest.mark.parametrize("make", MAKERS)
+def test_same_seed_same_data_other_seed_other_data(make):
+    X1, y1 = make(n=50, seed=3)
+    X2, y2 = make(n=50, seed=3)
+    assert (X1 == X2).all() and (y1 == y2).all()
+    X3, _ = make(n=50, seed=4)
+    assert not np.allclose(X1, X3)
+    assert not np.allclose(make(n=50, seed=None)[0], make(n=50, seed=None)[0])
+
+
+@pytest.mark.parametrize("make", MAKERS)
+def test_global_random_states_are_untouched(make):
+    np.random.seed(5)
+    random.seed(5)
+    before = np.random.get_state()[1].copy(), random.getstate()
+    make(n=30, seed=1)
+    make(n=30, seed=None)
+    assert (np.random.get_state()[1] == before[0]).all()
+    assert random.getstate() == before[1]
+
+
+@pytest.mark.parametrize("make", MAKERS)
+def test_points_are_shuffled(make):
+    _, y = make(n=100, seed=0)
+    assert (np.diff(y) != 0).sum() > 10  # not two sorted blocks
+
+
+def test_moons_without_noise_lie_on_their_arcs():
+    X, y = data.make_moons(n=101, noise=0.0, seed=0)
+    upper, lower = X[y == 0], X[y == 1]
+    assert len(upper) == 51 and len(lower) == 50
+    np.testing.assert_allclose(np.hypot(upper[:, 0], upper[:, 1]), 1.0)
+    assert (upper[:, 1] >= -1e-12).all()
+    np.testing.assert_allclose(np.hypot(lower[:, 0] - 1, lower[:, 1] - 0.5), 1.0)
+    assert (lower[:, 1] <= 0.5 + 1e-12).all()
+
+
+def test_moons_noise_is_the_standard_deviation():
+    X0, y0 = data.make_moons(n=2000, noise=0.0, seed=1)
+    X1, y1 = data.make_moons(n=2000, noise=0.2, seed=1)
+    # same clean points in some order: compare the spread of distances to the arcs
+    radius = np.where(y1 == 0, np.hypot(X1[:, 0], X1[:, 1]), np.hypot(X1[:, 0] - 1, X1[:, 1] - 0.5))
+    assert 0.1 < np.std(radius - 1) < 0.3
+    assert np.allclose(np.hypot(X0[y0 == 0, 0], X0[y0 == 0, 1]), 1.0)
+
+
+def test_circles_without_noise_have_radius_one_and_factor():
+    X, y = data.make_circles(n=60, noise=0.0, factor=0.3, seed=0)
+    r = np.hypot(X[:, 0], X[:, 1])
+    np.testing.assert_allclose(r[y == 0], 1.0)
+    np.testing.assert_allclose(r[y == 1], 0.3)
+
+
+def test_xor_of_four_points_is_the_truth_table():
+    X, y = data.make_xor(n=4, noise=0.0, seed=0)
+    table = {tuple(x): int(c) for x, c in zip(X.tolist(), y.tolist(), strict=True)}
+    assert table == {(-1.0, -1.0): 0, (-1.0, 1.0): 1, (1.0, -1.0): 1, (1.0, 1.0): 0}
+
+
+def test_xor_labels_follow_the_sign_rule_with_little_noise():
+    X, y = data.make_xor(n=200, noise=0.1, seed=0)
+    assert ((X[:, 0] > 0) != (X[:, 1] > 0)).astype(int).tolist() == y.tolist()
+
+
+def test_spiral_classes_and_extent():
+    X, y = data.make_spiral(n=90, classes=3, seed=0)
+    assert sorted(set(y.tolist())) == [0, 1, 2]
+    assert np.bincount(y).tolist() == [30, 30, 30]
+    assert np.hypot(X[:, 0], X[:, 1]).max() <= 1.0 + 1e-12
+
+
+def test_blobs_cluster_around_their_centers():
+    X, y = data.make_blobs(n=3000, centers=3, std=0.2, seed=0)
+    for k in range(3):
+        angle = 2 * np.pi * k / 3
+        center = 2 * np.array([np.cos(angle), np.sin(angle)])
+        np.testing.assert_allclose(X[y == k].mean(axis=0), center, atol=0.03)
+        assert X[y == k].std(axis=0) == pytest.approx([0.2, 0.2], rel=0.1)
+
+
+@pytest.mark.parametrize("make", MAKERS)
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"n": 0}, ValueError, "n must be at least 1, got 0"),
+        ({"n": -5}, ValueError, "n must be at least 1"),
+        ({"n": 2.5}, TypeError, "n must be an int, got float"),
+        ({"n": True}, TypeError, "n must be an int, got bool"),
+        ({"seed": "a"}, TypeError, "seed must be an int or None, got str"),
+        ({"seed": -1}, ValueError, "seed must be >= 0"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(make, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        make(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "make, kwargs, message",
+    [
+        (data.make_moons, {"noise": -0.1}, "noise must be a finite number >= 0"),
+        (data.make_moons, {"noise": float("nan")}, "noise"),
+        (data.make_circles, {"factor": 1.5}, "factor must be between 0 and 1"),
+        (data.make_circles, {"factor": 0}, "factor must be between 0 and 1"),
+        (data.make_spiral, {"classes": 1}, "classes must be at least 2"),
+        (data.make_blobs, {"centers": 0}, "centers must be at least 1"),
+        (data.make_blobs, {"std": -1.0}, "std must be"),
+    ],
+)
+def test_bad_shape_arguments_are_clear_errors(make, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make(**kwargs)
+
+
+def test_numpy_integers_are_accepted():
+    X, _ = data.make_moons(n=np.int64(10), seed=np.int64(2))
+    assert X.shape == (10, 2)
+
+
+def test_the_registry_names_every_data_set():
+    assert set(data.DATASETS) == {"moons", "circles", "xor", "spiral", "blobs"}
