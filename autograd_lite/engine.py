@@ -322,10 +322,10 @@ class Value:
         return f"Value({label}data={self._data!r}, grad={self.grad!r})"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """In Jupyter a Value displays as its graph."""
-        from .viz import draw_dot
+        """In Jupyter a Value displays as its graph (or, when it cannot be drawn, its repr)."""
+        from .viz.graph import mimebundle
 
-        return draw_dot(self)._repr_mimebundle_(include=include, exclude=exclude)
+        return mimebundle(self, include, exclude)
 
     # --- the graph ----------------------------------------------------------
 

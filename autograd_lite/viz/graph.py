@@ -1,0 +1,280 @@
+"""``draw_dot``: the computation graph behind a Value, as a Graphviz drawing.
+
+Each Value becomes a record ``label | data | grad`` and each op a small oval between
+its inputs and its result, so the picture reads like the forward pass, left to right;
+the backward pass runs along the same arrows in reverse.
+
+Only ``.data .grad .op .parents .label`` of the Values are read, and the parameters
+of an op that has one (the exponent of ``x ** 2``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import graphviz  # type: ignore[import-untyped]
+
+from .drawing import Drawing
+
+DEFAULT_MAX_NODES = 500
+RANKDIRS = ("LR", "TB", "RL", "BT")
+COLOR_BY = ("sign", "magnitude")
+
+# Ops whose inputs are not interchangeable: their two in-edges are tagged a and b.
+_ORDERED_OPS = {"-", "/", "**"}
+
+_WHITE = "#ffffff"
+_INPUT = "#e3eefa"  # a labelled leaf: an input or parameter
+_OUTPUT = "#fdf0d5"  # the root
+_OP = "#eeeeee"
+_POSITIVE = "#c6dbef"
+_NEGATIVE = "#fcbba1"
+_UNKNOWN = "#d9d9d9"  # a nan gradient
+_HOT = (253, 141, 60)  # full magnitude, orange
+_HIGHLIGHT = "#d62728"
+
+
+def count_nodes(root: Any, limit: int) -> tuple[list[Any], bool]:
+    """The Values ``root`` depends on, found by an iterative walk that stops early.
+
+    Args:
+        root: a Value.
+        limit: stop after this many nodes.
+
+    Returns:
+        ``(nodes, complete)``: the nodes in the order found (root first), and whether
+        the walk saw the whole graph before reaching ``limit``.
+    """
+    seen = {id(root)}
+    nodes = [root]
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if id(parent) not in seen:
+                if len(nodes) >= limit:
+                    return nodes, False
+                seen.add(id(parent))
+                nodes.append(parent)
+                stack.append(parent)
+    return nodes, True
+
+
+def _post_order(root: Any) -> list[Any]:
+    """Every node after its parents, parents in the order the ops took them.
+
+    Written out in this order, the leaves of ``x*w + b`` come out as x, w, b, which
+    is the order dot then stacks them in.
+    """
+    order = []
+    done = set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+        elif id(node) not in done:
+            done.add(id(node))
+            stack.append((node, True))
+            stack.extend((p, False) for p in reversed(node.parents) if id(p) not in done)
+    return order
+
+
+def draw_dot(
+    root: Any,
+    rankdir: str = "LR",
+    max_nodes: int = DEFAULT_MAX_NODES,
+    *,
+    show_grads: bool = True,
+    color_by: str | None = None,
+    highlight: Iterable[Any] = (),
+    precision: int = 4,
+) -> Drawing:
+    """Draw the computation graph that produced ``root``.
+
+    Args:
+        root: the Value whose graph to draw (usually a loss or an output).
+        rankdir: ``"LR"`` (left to right, the default) or ``"TB"`` (top to bottom);
+            ``"RL"`` and ``"BT"`` work too.
+        max_nodes: refuse graphs with more Values than this; large drawings are slow
+            to lay out and impossible to read.
+        show_grads: show each node's ``.grad`` next to its ``.data``.
+        color_by: ``None``; ``"sign"`` fills nodes blue where the gradient is positive
+            and red where it is negative; ``"magnitude"`` fills them more orange the
+            larger ``|grad|`` is.
+        highlight: a Value, or Values, to outline in red (e.g. the parameters you
+            are studying).
+        precision: significant digits of the numbers shown.
+
+    Returns:
+        A :class:`Drawing` (a ``graphviz.Digraph``): show it in Jupyter, or write it
+        with :func:`autograd_lite.viz.render`.
+
+    Raises:
+        ValueError: if the graph has more than ``max_nodes`` Values, or an option is
+            not one of the choices above.
+        TypeError: if ``root`` is not a Value.
+    """
+    if not hasattr(root, "parents") or not hasattr(root, "data"):
+        raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    if color_by is not None and color_by not in COLOR_BY:
+        raise ValueError(f"color_by must be None, 'sign' or 'magnitude', got {color_by!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+
+    # Walk a little past the limit so the error can say how big the graph is.
+    budget = max(10 * max_nodes, 10_000)
+    nodes, complete = count_nodes(root, budget)
+    if len(nodes) > max_nodes:
+        size = f"{len(nodes):,}" if complete else f"more than {budget:,}"
+        raise ValueError(
+            f"draw_dot: this graph has {size} Values, more than max_nodes={max_nodes}; "
+            f"pass a larger max_nodes (a big drawing is slow and hard to read), draw a smaller "
+            f"expression, or for a network's weights use viz.draw_model(model)"
+        )
+
+    fmt = _formatter(precision)
+    fills = _fills(nodes, color_by)
+    if hasattr(highlight, "parents"):  # one Value rather than a collection of them
+        highlight = [highlight]
+    marked = {id(v) for v in highlight}
+    names = {id(v): f"v{i}" for i, v in enumerate(nodes)}
+    horizontal = rankdir in ("LR", "RL")
+    ports = ("n", "s") if horizontal else ("w", "e")
+
+    g = Drawing(
+        name="computation graph",
+        format="svg",
+        graph_attr={
+            "rankdir": rankdir,
+            "nodesep": "0.2",
+            "ranksep": "0.3",
+            "fontname": "Helvetica",
+        },
+        node_attr={"fontname": "Helvetica", "fontsize": "11", "height": "0.3"},
+        edge_attr={
+            "arrowsize": "0.6",
+            "color": "#555555",
+            "fontname": "Helvetica",
+            "labelfontsize": "9",
+            "labeldistance": "1.3",
+        },
+    )
+    g.fallback_text = repr(root)
+    for v in _post_order(root):
+        name = names[id(v)]
+        fields = [_escape(v.label)] if v.label else []
+        fields.append(f"data {fmt(v.data)}")
+        if show_grads:
+            fields.append(f"grad {fmt(v.grad)}")
+        label = " | ".join(fields)
+        attrs = {"shape": "record", "style": "filled", "fillcolor": fills.get(id(v), _WHITE)}
+        if not v.parents and not v.label:  # most likely a number mixed into an op
+            attrs["style"] = "filled,dashed"
+            attrs["fontcolor"] = "#555555"
+        if v is root:
+            attrs["penwidth"] = "1.5"
+        if id(v) in marked:
+            attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+        g.node(name, graphviz.nohtml(f"{{ {label} }}" if horizontal else label), **attrs)
+        if v.parents:
+            op = f"{name}op"
+            g.node(
+                op,
+                _op_text(v, fmt).replace("\\", "\\\\"),
+                shape="ellipse",
+                style="filled",
+                fillcolor=_OP,
+                fontsize="10",
+                width="0.3",
+                height="0.25",
+                margin="0.03,0.01",
+            )
+            g.edge(op, name)
+            ordered = v.op in _ORDERED_OPS and len(v.parents) == 2
+            for k, parent in enumerate(v.parents):
+                # a enters the op from one side and b from the other, each tagged
+                extra = {"headlabel": "ab"[k], "headport": ports[k]} if ordered else {}
+                g.edge(names[id(parent)], op, **extra)
+    return g
+
+
+def _op_text(v: Any, fmt: Callable[[float], str]) -> str:
+    """The op's name, with the number it was given when it has one (``** 2``)."""
+    params = getattr(getattr(v, "primitive", None), "params", None) or {}
+    text = str(v.op) or "?"
+    if "exponent" in params:
+        return f"{text} {fmt(params['exponent'])}"
+    if "slope" in params:
+        return f"{text}({fmt(params['slope'])})"
+    return text
+
+
+def mimebundle(root: Any, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    """What Jupyter shows for a Value: its graph as SVG, never an exception.
+
+    A graph too large for :func:`draw_dot`'s default ``max_nodes`` is shown as the
+    Value's repr with a one-line note instead (as is one that no program can render).
+
+    Args:
+        root: the Value.
+        include, exclude: mimetypes, as IPython passes them to ``_repr_mimebundle_``.
+
+    Returns:
+        A dict from mimetype to data.
+    """
+    try:
+        drawing = draw_dot(root)
+    except ValueError as e:
+        return {"text/plain": f"{root!r}\n(graph not drawn: {e})"}
+    return drawing._repr_mimebundle_(include=include, exclude=exclude)
+
+
+def _formatter(precision: int) -> Any:
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
+        raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
+    spec = f".{precision}g"
+    return lambda x: format(float(x), spec)
+
+
+def _escape(text: str) -> str:
+    """Text made safe for a record label, where ``{ } | < >`` have meanings."""
+    out = str(text).replace("\\", "\\\\").replace("\n", " ")
+    for ch in "{}|<>":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def _fills(nodes: list[Any], color_by: str | None) -> dict[int, str]:
+    """The fill colour of each node (by id) that is not plain white."""
+    if color_by is None:
+        fills = {id(v): _INPUT for v in nodes if not v.parents and v.label}
+        fills[id(nodes[0])] = _OUTPUT
+        return fills
+    grads = [float(v.grad) for v in nodes]
+    if color_by == "sign":
+        return {
+            id(v): _UNKNOWN if math.isnan(g) else _POSITIVE if g > 0 else _NEGATIVE
+            for v, g in zip(nodes, grads, strict=True)
+            if g != 0
+        }
+    finite = [abs(g) for g in grads if math.isfinite(g)]
+    top = max(finite, default=0.0)
+    fills = {}
+    for v, g in zip(nodes, grads, strict=True):
+        if math.isnan(g):
+            fills[id(v)] = _UNKNOWN
+        elif g != 0:
+            # sqrt so that small gradients still show next to a large one
+            share = 1.0 if math.isinf(g) or top == 0 else math.sqrt(abs(g) / top)
+            fills[id(v)] = _blend(share)
+    return fills
+
+
+def _blend(share: float) -> str:
+    """White mixed with orange, ``share`` of the way (0..1)."""
+    r, g, b = (round(255 + (c - 255) * share) for c in _HOT)
+    return f"#{r:02x}{g:02x}{b:02x}"

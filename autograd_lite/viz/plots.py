@@ -1,0 +1,239 @@
+"""Matplotlib pictures of training: the decision boundary and the loss curve.
+
+Both functions build a ``matplotlib.figure.Figure`` directly, never through
+``pyplot``: no window opens, no global figure is left behind, and they work on a
+server with no display. Save one with ``fig.savefig("boundary.png")``; in Jupyter a
+Figure shows itself. matplotlib and numpy are imported on first use.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# tab10: class k is drawn in colour k, as points and (paler) as its region.
+CLASS_COLORS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
+
+
+def _pale(color: str, share: float = 0.3) -> str:
+    """``color`` mixed with white: ``share`` of the colour, the rest white."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (round(255 + (c - 255) * share) for c in (r, g, b))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _class_color(k: int, pale: bool = False) -> str:
+    color = CLASS_COLORS[k % len(CLASS_COLORS)]
+    return _pale(color) if pale else color
+
+
+def _as_floats(out: Any) -> list[float]:
+    """A model's output (a Value, a list of Values, or numbers) as floats."""
+    items = out if isinstance(out, list | tuple) else [out]
+    return [float(v.data) if hasattr(v, "data") else float(v) for v in items]
+
+
+def _scores(model: Any, points: Any, predict: Callable[[Any], Any] | None) -> Any:
+    """The model's outputs at each point: shape (n,) for one output, (n, k) for k."""
+    import numpy as np
+
+    from ..engine import no_grad
+
+    if predict is not None:
+        out = np.asarray(predict(points), dtype=float)
+        if out.ndim == 2 and out.shape[1] == 1:
+            out = out[:, 0]
+        if out.shape[0] != len(points) or out.ndim not in (1, 2):
+            raise ValueError(
+                f"predict must return one score or one row of scores per point; "
+                f"for {len(points)} points it returned shape {out.shape}"
+            )
+        return out
+    with no_grad():
+        rows = [_as_floats(model(p)) for p in points.tolist()]
+    out = np.array(rows, dtype=float)
+    return out[:, 0] if out.shape[1] == 1 else out
+
+
+def _classes(scores: Any, threshold: float) -> Any:
+    import numpy as np
+
+    if scores.ndim == 1:
+        return (scores > threshold).astype(int)
+    return np.argmax(np.nan_to_num(scores, nan=-np.inf), axis=1)
+
+
+def plot_decision_boundary(
+    model: Callable[[Any], Any],
+    X: Any,
+    y: Any,
+    *,
+    resolution: int = 60,
+    threshold: float = 0.0,
+    predict: Callable[[Any], Any] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Colour the plane by the class the model predicts, with the data on top.
+
+    The model is evaluated on a ``resolution × resolution`` grid around the data,
+    under :func:`autograd_lite.no_grad` (no graph is built). With one output the
+    predicted class is 1 where the output exceeds ``threshold`` and the boundary is
+    drawn where it crosses it; with several outputs (class logits) it is the argmax.
+
+    Args:
+        model: maps 2 numbers to a Value (a score) or a list of Values (logits),
+            e.g. an ``nn.MLP(2, [16, 16, 1])``.
+        X: inputs, shape (n, 2).
+        y: class ids from 0, shape (n,).
+        resolution: grid points along each axis (60 takes about a second for a
+            16-16-1 MLP; lower it for big models).
+        threshold: see above; 0 for scores and logits, 0.5 for sigmoid outputs.
+        predict: optional batched version of the model, mapping an (m, 2) numpy
+            array to m scores (shape (m,)) or logits (shape (m, k)); much faster
+            when you have one.
+        title: the axes title; by default the accuracy on ``X``.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` with one axes.
+    """
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).astype(int).ravel()
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
+        raise ValueError(f"X must have shape (n, 2) with n > 0, got {X.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"resolution must be an int of at least 2, got {resolution!r}")
+
+    low, high = X.min(axis=0), X.max(axis=0)
+    pad = np.maximum((high - low) * 0.1, 0.5)
+    gx, gy = np.meshgrid(
+        np.linspace(low[0] - pad[0], high[0] + pad[0], resolution),
+        np.linspace(low[1] - pad[1], high[1] + pad[1], resolution),
+    )
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    scores = _scores(model, np.vstack([grid, X]), predict)
+    grid_scores, data_scores = scores[: len(grid)], scores[len(grid) :]
+    accuracy = float(np.mean(_classes(data_scores, threshold) == y))
+
+    fig = Figure(figsize=(5.5, 5), layout="constrained")
+    ax = fig.add_subplot()
+    if grid_scores.ndim == 1:
+        # Filling the score itself on either side of the threshold gives a smooth edge.
+        z = np.ma.masked_invalid(grid_scores.reshape(gx.shape) - threshold)
+        lo = min(float(z.min()), 0.0) - 1.0
+        hi = max(float(z.max()), 0.0) + 1.0
+        ax.contourf(
+            gx, gy, z, levels=[lo, 0.0, hi], colors=[_class_color(0, True), _class_color(1, True)]
+        )
+        if z.min() < 0 < z.max():
+            ax.contour(gx, gy, z, levels=[0.0], colors="#333333", linewidths=1.2)
+    else:
+        # Class c wins where its margin over the best other class is positive; filling
+        # and outlining each margin at 0 gives smooth edges, unlike the argmax grid.
+        k = grid_scores.shape[1]
+        scores = np.nan_to_num(grid_scores, nan=-np.inf)
+        for c in range(k):
+            others = np.delete(scores, c, axis=1).max(axis=1)
+            with np.errstate(invalid="ignore"):
+                margin = np.ma.masked_invalid((scores[:, c] - others).reshape(gx.shape))
+            if margin.count() and margin.max() > 0:
+                ax.contourf(
+                    gx, gy, margin, levels=[0.0, float(margin.max()) + 1.0],
+                    colors=[_class_color(c, True)],
+                )  # fmt: skip
+                if margin.min() < 0:
+                    ax.contour(gx, gy, margin, levels=[0.0], colors="#333333", linewidths=1.0)
+    for c in np.unique(y):
+        mask = y == c
+        ax.scatter(
+            X[mask, 0], X[mask, 1], s=22, color=_class_color(int(c)),
+            edgecolors="white", linewidths=0.6, label=f"class {c}", zorder=3,
+        )  # fmt: skip
+    ax.set_xlim(gx.min(), gx.max())
+    ax.set_ylim(gy.min(), gy.max())
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title if title is not None else f"decision boundary (accuracy {accuracy:.1%})")
+    ax.legend(loc="best", fontsize=8, framealpha=0.8)
+    return fig
+
+
+def _series(history: Any, key: str) -> list[float] | None:
+    if isinstance(history, Mapping):
+        values = history.get(key)
+    else:
+        values = getattr(history, key, None)
+    if values is None:
+        return None
+    return [float(v) for v in values]
+
+
+def plot_history(history: Any, *, title: str | None = None) -> Figure:
+    """Plot the loss per epoch, and the accuracy beside it when recorded.
+
+    Args:
+        history: what training returned: a mapping with a ``"loss"`` list and
+            optionally an ``"accuracy"`` list (one number per epoch), or an object
+            with ``.loss`` and ``.accuracy`` attributes (``train.History`` is both).
+        title: a title over the whole figure.
+
+    Returns:
+        A ``matplotlib.figure.Figure``: one axes for the loss, a second for the
+        accuracy if the history has any.
+
+    Raises:
+        ValueError: if there is no loss recorded.
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+    loss = _series(history, "loss")
+    if not loss:
+        raise ValueError("plot_history needs a history with a non-empty 'loss' list")
+    accuracy = _series(history, "accuracy") or []
+
+    panels = 2 if accuracy else 1
+    fig = Figure(figsize=(4.5 * panels, 3.4), layout="constrained")
+    axes = fig.subplots(1, panels, squeeze=False)[0]
+    marker = "o" if len(loss) <= 30 else None
+
+    ax = axes[0]
+    ax.plot(range(1, len(loss) + 1), loss, color=CLASS_COLORS[0], marker=marker, markersize=3)
+    finite = [v for v in loss if math.isfinite(v)]
+    if finite and min(finite) > 0 and max(finite) / min(finite) > 100:
+        ax.set_yscale("log")  # a loss that falls by orders of magnitude
+    ax.set_title(f"loss (last {loss[-1]:.4g})", fontsize=11)
+    ax.set_ylabel("loss")
+
+    if accuracy:
+        ax = axes[1]
+        ax.plot(
+            range(1, len(accuracy) + 1),
+            accuracy,
+            color=CLASS_COLORS[2],
+            marker=marker,
+            markersize=3,
+        )
+        ax.set_ylim(min(0.0, min(accuracy)) - 0.02, max(1.0, max(accuracy)) + 0.02)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_title(f"accuracy (last {accuracy[-1]:.1%})", fontsize=11)
+        ax.set_ylabel("accuracy")
+
+    for ax in axes:
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if title:
+        fig.suptitle(title)
+    return fig
