@@ -1,0 +1,29 @@
+"""The benchmark scripts still run (at toy sizes; speed is never asserted here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+# script -> arguments that make it quick
+SMALL_RUNS = {
+    "ops.py": ["--nodes", "300", "--chain", "2000", "--repeat", "1"],
+    "train.py": ["--steps", "1"],
+}
+
+
+@pytest.mark.parametrize("script", sorted(SMALL_RUNS))
+def test_benchmark_runs(script):
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *SMALL_RUNS[script]],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "autograd_lite" in result.stdout
