@@ -39,6 +39,7 @@ from tqdm import tqdm  # type: ignore[import-untyped]
 from . import losses
 from .engine import Value, no_grad
 from .optim import Adam, Optimizer
+from .tracing import CompiledStep, TracingError
 
 Output = Value | list[Value]
 LossFn = Callable[[list[Any], list[int]], Value]
@@ -298,6 +299,7 @@ def fit(
     progress: bool = True,
     seed: int | None = 0,
     threshold: float | None = None,
+    compiled: bool | None = None,
 ) -> History:
     """Train ``model`` to classify the rows of ``X`` as ``y``.
 
@@ -316,6 +318,14 @@ def fit(
         progress: show a progress bar with the running loss and accuracy.
         seed: seeds the mini-batch order (its own generator; None for fresh randomness).
         threshold: overrides the decision threshold of one-output models.
+        compiled: run each step through compiled tapes (``ag.compile``): the graph of
+            one sample's loss is traced once and replayed on the whole batch with numpy,
+            tens to hundreds of times faster, with the same gradients to about 1e-12.
+            None (the default) compiles a named loss when the model and loss can be
+            traced and falls back to the scalar engine when they cannot (a loss or model
+            that reads the numbers of its Values, such as ``bce``); True insists (a
+            ``TracingError`` says why it cannot; a callable loss must then average over
+            its samples); False always builds the scalar graph.
 
     Returns:
         A :class:`History` with one entry per epoch in ``loss``, ``accuracy`` and ``lr``.
@@ -336,7 +346,14 @@ def fit(
         optimizer = Adam(model.parameters(), lr=0.01)
     rng = np.random.default_rng(seed)
     history = History()
-    step = train_step
+    # A named loss says whether it sums or averages its samples, which the compiled
+    # step needs; a callable loss is compiled only on request (and then must be traceable).
+    named = isinstance(loss, str)
+    step = (
+        CompiledStep(None if named else "mean")
+        if compiled or (compiled is None and named)
+        else train_step
+    )
     n = len(rows)
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
     try:
@@ -351,7 +368,13 @@ def fit(
                     batch = order[start : start + size]
                     xb = [rows[i] for i in batch]
                     yb = [labels[i] for i in batch]
-                    batch_loss, batch_correct = step(model, goal, optimizer, xb, yb, l2)
+                    try:
+                        batch_loss, batch_correct = step(model, goal, optimizer, xb, yb, l2)
+                    except TracingError:
+                        if compiled or step is train_step:
+                            raise
+                        step = train_step  # cannot be traced: build the scalar graph
+                        batch_loss, batch_correct = step(model, goal, optimizer, xb, yb, l2)
                     total += batch_loss * len(batch)
                     correct += batch_correct
             history.loss.append(total / n)

@@ -25,6 +25,7 @@ from importlib import metadata
 from typing import Any
 
 from autograd_lite import data, nn, optim, train
+from autograd_lite.tracing import CompiledStep
 
 HIDDEN = [16, 16, 1]
 L2 = 1e-4
@@ -41,7 +42,18 @@ def lr_at(k: int) -> float:
 
 
 def autograd_lite_step(rows: list[list[float]], labels: list[int], state: dict[str, Any]) -> Step:
-    """The step as ``train.fit`` takes it."""
+    """The step on the scalar graph of Values, as ``train.fit(compiled=False)`` takes it."""
+    return _fit_step(rows, labels, state, train.train_step)
+
+
+def compiled_step(rows: list[list[float]], labels: list[int], state: dict[str, Any]) -> Step:
+    """The step through compiled numpy tapes, as ``train.fit`` takes it by default."""
+    return _fit_step(rows, labels, state, CompiledStep())
+
+
+def _fit_step(
+    rows: list[list[float]], labels: list[int], state: dict[str, Any], take: Callable[..., Any]
+) -> Step:
     model = nn.MLP(2, HIDDEN)
     model.load_state_dict(state)
     optimizer = optim.SGD(model.parameters(), lr=lr_at(0))
@@ -49,8 +61,8 @@ def autograd_lite_step(rows: list[list[float]], labels: list[int], state: dict[s
 
     def step(k: int) -> float:
         optimizer.lr = lr_at(k)
-        loss, _ = train.train_step(model, goal, optimizer, rows, labels, L2)
-        return loss
+        loss, _ = take(model, goal, optimizer, rows, labels, L2)
+        return float(loss)
 
     return step
 
@@ -96,7 +108,8 @@ class Row:
 
 
 ROWS = [
-    Row("autograd_lite (as fit runs it)", autograd_lite_step, pause_collector=True),
+    Row("autograd_lite compiled (fit's default)", compiled_step, pause_collector=True),
+    Row("autograd_lite scalar graph", autograd_lite_step, pause_collector=True),
     Row("autograd_lite, collector on", autograd_lite_step, pause_collector=False),
     Row("micrograd 0.1.0", micrograd_step, pause_collector=False, needs="micrograd", baseline=True),
     Row("micrograd 0.1.0, collector off", micrograd_step, pause_collector=True, needs="micrograd"),
@@ -149,16 +162,16 @@ def main() -> None:
     skipped = []
     for row in ROWS:
         if row.needs and installed(row.needs) is None:
-            skipped.append(f"{row.name:34s} skipped: {row.needs} is not installed")
+            skipped.append(f"{row.name:40s} skipped: {row.needs} is not installed")
             continue
         times, losses = run_row(row, rows, labels, state, args.steps)
         results[row.name] = (statistics.median(times), losses)
 
     baseline = next((r.name for r in ROWS if r.baseline and r.name in results), None)
-    print(f"{'step':34s} {'time per step':>14s}   {'speed-up' if baseline else ''}")
+    print(f"{'step':40s} {'time per step':>14s}   {'speed-up' if baseline else ''}")
     for name, (seconds, _) in results.items():
         speed_up = f"{results[baseline][0] / seconds:8.1f}×" if baseline else ""
-        print(f"{name:34s} {seconds * 1e3:11.1f} ms   {speed_up}")
+        print(f"{name:40s} {seconds * 1e3:11.1f} ms   {speed_up}")
     for line in skipped:
         print(line)
 

@@ -113,3 +113,19 @@ def test_a_failed_write_is_one_line_on_stderr(tmp_path, monkeypatch):
     )
     assert status == 1
     assert stderr == f"autograd-lite demo: error: cannot write to {tmp_path}: Permission denied\n"
+
+
+def test_scalar_flag_trains_the_same_model_on_the_graph_of_values(tmp_path):
+    states = []
+    for flags in ([], ["--scalar"]):
+        out = tmp_path / ("scalar" if flags else "compiled")
+        status, _, stderr = run_cli(
+            ["demo", "--epochs", "5", "--out", str(out), "--no-progress", *flags]
+        )
+        assert status == 0, stderr
+        states.append(json.loads((out / "model.json").read_text())["state_dict"])
+    compiled, scalar = states
+    for key in compiled:
+        flat_c = [v for row in compiled[key] for v in (row if isinstance(row, list) else [row])]
+        flat_s = [v for row in scalar[key] for v in (row if isinstance(row, list) else [row])]
+        assert flat_c == pytest.approx(flat_s, rel=1e-9, abs=1e-12)

@@ -1,0 +1,268 @@
+"""Time the demo's training step compiled (traced once, replayed with numpy), next to
+micrograd 0.1.0 and to PyTorch with batched float64 matrices, at 100 and 1,000 points.
+
+The step: two-moons points, ``MLP(2, [16, 16, 1])``, hinge loss plus 1e-4 · Σ w²,
+zero_grad, backward, SGD update (lr 1.0 − 0.9·k/100 at step k). Every row starts from
+the same initial weights, so their losses must agree; the script checks that.
+
+    python benchmarks/compiled.py [--steps 50] [--micrograd-steps 3]
+
+Rows:
+
+* ``compiled step``: ``tracing.CompiledStep``, the drop-in for ``train.train_step``
+  (one tape per class label, the L2 penalty in closed form).
+* ``compiled tape``: one ``ag.compile``d per-sample loss with the label as a third
+  input, ``(1 - y·model(x)).relu() + 1e-4·Σw²``, run with ``value_and_grad``.
+* ``micrograd 0.1.0``: its demo notebook's step (skipped if not installed;
+  ``pip install micrograd==0.1.0``).
+* ``torch``: ``nn.Linear`` layers on the whole batch, float64, one thread (skipped if
+  PyTorch is not installed).
+
+Tracing happens at the first step of a compiled row and is timed on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+import autograd_lite as ag
+from autograd_lite import data, losses, nn, optim, train
+from autograd_lite.tracing import CompiledStep
+
+HIDDEN = [16, 16, 1]
+L2 = 1e-4
+SIZES = (100, 1000)
+TARGET_VS_MICROGRAD = 300.0  # at 100 points
+TARGET_VS_TORCH = 10.0  # at most this many times torch's time, at 1,000 points
+
+Step = Callable[[int], float]  # step(k) -> the loss of step k (before its update)
+
+
+def lr_at(k: int) -> float:
+    """The demo's learning-rate schedule (as micrograd's notebook, over 100 steps)."""
+    return 1.0 - 0.9 * k / 100
+
+
+def compiled_step(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
+    """``CompiledStep`` as ``train.fit`` would call it."""
+    model = nn.MLP(2, HIDDEN)
+    model.load_state_dict(state)
+    sgd = optim.SGD(model.parameters(), lr=lr_at(0))
+    goal = train.objective("hinge")
+    step_fn = CompiledStep()
+    rows, labels = X.tolist(), y.tolist()
+
+    def step(k: int) -> float:
+        sgd.lr = lr_at(k)
+        loss, _ = step_fn(model, goal, sgd, rows, labels, L2)
+        return loss
+
+    return step
+
+
+def compiled_tape(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
+    """One compiled per-sample loss, label as an input, the penalty inside the tape."""
+    model = nn.MLP(2, HIDDEN)
+    model.load_state_dict(state)
+    params = model.parameters()
+    sgd = optim.SGD(params, lr=lr_at(0))
+
+    def loss(v: list[ag.Value]) -> ag.Value:
+        score = model(v[:2])
+        assert isinstance(score, ag.Value)
+        return (1 - v[2] * score).relu() + losses.l2(params, L2)
+
+    compiled = ag.compile(loss, 3)
+    batch = np.column_stack([X, 2.0 * y - 1.0])
+
+    def step(k: int) -> float:
+        sgd.lr = lr_at(k)
+        sgd.zero_grad()
+        value, _ = compiled.value_and_grad(batch, reduction="mean")
+        sgd.step()
+        return value
+
+    return step
+
+
+def micrograd_step(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
+    """The step as micrograd's demo notebook writes it."""
+    from micrograd.engine import Value  # type: ignore[import-untyped]
+    from micrograd.nn import MLP  # type: ignore[import-untyped]
+
+    model = MLP(2, HIDDEN)
+    for i, layer in enumerate(model.layers):  # copy the shared initial weights in
+        weights, biases = state[f"layers.{i}.weight"], state[f"layers.{i}.bias"]
+        for neuron, row, bias in zip(layer.neurons, weights, biases, strict=True):
+            for w, x in zip(neuron.w, row, strict=True):
+                w.data = x
+            neuron.b.data = bias
+    rows = X.tolist()
+    ys = (2 * y - 1).tolist()
+
+    def step(k: int) -> float:
+        scores = [model(list(map(Value, row))) for row in rows]
+        hinge = [(1 + -yi * si).relu() for yi, si in zip(ys, scores, strict=True)]
+        total = sum(hinge) * (1.0 / len(hinge)) + L2 * sum(p * p for p in model.parameters())
+        model.zero_grad()
+        total.backward()
+        for p in model.parameters():
+            p.data -= lr_at(k) * p.grad
+        return float(total.data)
+
+    return step
+
+
+def torch_step(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
+    """Batched matrices: three Linear layers on the whole batch, float64."""
+    import torch
+
+    torch.set_num_threads(1)
+    sizes = [2, *HIDDEN]
+    layers = torch.nn.ModuleList(
+        torch.nn.Linear(a, b, dtype=torch.float64) for a, b in zip(sizes, sizes[1:], strict=False)
+    )
+    with torch.no_grad():
+        for i, layer in enumerate(layers):
+            layer.weight.copy_(torch.tensor(state[f"layers.{i}.weight"], dtype=torch.float64))
+            layer.bias.copy_(torch.tensor(state[f"layers.{i}.bias"], dtype=torch.float64))
+    params = list(layers.parameters())
+    sgd = torch.optim.SGD(params, lr=lr_at(0))
+    inputs = torch.tensor(X, dtype=torch.float64)
+    signs = torch.tensor(2.0 * y - 1.0, dtype=torch.float64)
+
+    def step(k: int) -> float:
+        for group in sgd.param_groups:
+            group["lr"] = lr_at(k)
+        h = torch.relu(layers[0](inputs))
+        h = torch.relu(layers[1](h))
+        scores = layers[2](h)[:, 0]
+        loss = torch.relu(1 - signs * scores).mean() + L2 * sum((p * p).sum() for p in params)
+        sgd.zero_grad()
+        loss.backward()
+        sgd.step()
+        return loss.item()
+
+    return step
+
+
+ROWS: list[tuple[str, Callable[..., Step], str | None]] = [
+    ("compiled step", compiled_step, None),
+    ("compiled tape", compiled_tape, None),
+    ("micrograd 0.1.0", micrograd_step, "micrograd"),
+    ("torch (batched, float64)", torch_step, "torch"),
+]
+
+
+def installed(package: str) -> str | None:
+    """The installed version of ``package``, or None."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def run(factory: Callable[..., Step], X: Any, y: Any, state: Any, steps: int) -> dict[str, Any]:
+    """Take ``steps`` steps from the initial weights; the first is timed on its own.
+
+    Python's garbage collector stays on, as in an ordinary training loop (micrograd
+    is about 9× faster with it off, since its graphs are reference cycles).
+    """
+    step = factory(X, y, state)
+    gc.collect()
+    times, curve = [], []
+    for k in range(steps):
+        started = time.perf_counter()
+        curve.append(step(k))
+        times.append(time.perf_counter() - started)
+    del step
+    gc.collect()
+    rest = times[1:] or times
+    return {"first": times[0], "median": statistics.median(rest), "losses": curve}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--steps", type=int, default=50, help="steps per row (first is warm-up)")
+    parser.add_argument("--micrograd-steps", type=int, default=3, help="micrograd is slow")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data and weights")
+    args = parser.parse_args()
+
+    state = nn.MLP(2, HIDDEN, seed=args.seed).state_dict()
+    print(
+        f"one full-batch training step: two moons, MLP(2, {HIDDEN}), hinge + {L2:g}·Σw², "
+        "backward, SGD; median over the steps after the first\n"
+    )
+    summary: dict[tuple[int, str], float] = {}
+    for n in SIZES:
+        X, y = data.make_moons(n, seed=args.seed)
+        results: dict[str, dict[str, Any]] = {}
+        for name, factory, needs in ROWS:
+            if needs and installed(needs) is None:
+                print(f"{n:6d} points  {name:26s} skipped: {needs} is not installed")
+                continue
+            if needs == "micrograd" and n > 100:
+                # Its recursive topological sort cannot walk a 1,000-sample loss.
+                print(f"{n:6d} points  {name:26s} skipped: its backward raises RecursionError")
+                continue
+            steps = args.micrograd_steps if needs == "micrograd" else args.steps
+            results[name] = run(factory, X, y, state, max(steps, 2))
+        for name, result in results.items():
+            summary[n, name] = result["median"]
+            others = [
+                f"{results[base]['median'] / result['median']:8.1f}× {label}"
+                for base, label in (("micrograd 0.1.0", "micrograd's speed"),)
+                if base in results
+            ]
+            if "torch (batched, float64)" in results:
+                ratio = result["median"] / results["torch (batched, float64)"]["median"]
+                others.append(f"{ratio:6.2f}× torch's time")
+            first = f"  (first step {result['first'] * 1e3:.1f} ms)" if "compiled" in name else ""
+            print(
+                f"{n:6d} points  {name:26s} {result['median'] * 1e3:9.3f} ms   "
+                + "   ".join(others)
+                + first
+            )
+        reference = results["compiled step"]["losses"]
+        for name, result in results.items():
+            if name == "compiled step":
+                continue
+            k = min(len(reference), len(result["losses"]))
+            difference = max(
+                abs(a - b) / max(abs(b), 1e-300)
+                for a, b in zip(result["losses"][:k], reference[:k], strict=True)
+            )
+            print(
+                f"{'':14s}losses of {name} vs compiled step: max relative difference "
+                f"{difference:.1e} over {k} steps"
+            )
+        print()
+
+    ours = summary.get((100, "compiled step"))
+    micro = summary.get((100, "micrograd 0.1.0"))
+    if ours and micro:
+        verdict = "met" if micro / ours >= TARGET_VS_MICROGRAD else "NOT met"
+        print(
+            f"100 points: compiled step {micro / ours:.0f}× micrograd "
+            f"(target ≥ {TARGET_VS_MICROGRAD:g}×: {verdict})"
+        )
+    torch_time = summary.get((1000, "torch (batched, float64)"))
+    if torch_time:
+        ratio = summary[1000, "compiled step"] / torch_time
+        verdict = "met" if ratio <= TARGET_VS_TORCH else "NOT met"
+        print(
+            f"1,000 points: compiled step takes {ratio:.1f}× torch's time "
+            f"(target ≤ {TARGET_VS_TORCH:g}×: {verdict})"
+        )
+
+
+if __name__ == "__main__":
+    main()
