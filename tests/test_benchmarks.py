@@ -10,20 +10,21 @@ import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
-# script -> arguments that make it quick
+# script -> (arguments that make it quick, a word its report must contain)
 SMALL_RUNS = {
-    "ops.py": ["--nodes", "300", "--chain", "2000", "--repeat", "1"],
-    "train.py": ["--steps", "1"],
+    "ops.py": (["--nodes", "300", "--chain", "2000", "--repeat", "1"], "autograd_lite"),
+    "train.py": (["--steps", "1"], "autograd_lite"),
+    "compiled.py": (["--steps", "2", "--micrograd-steps", "1"], "compiled step"),
 }
 
 
 @pytest.mark.parametrize("script", sorted(SMALL_RUNS))
 def test_benchmark_runs(script):
     result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), *SMALL_RUNS[script]],
+        [sys.executable, str(BENCHMARKS / script), *SMALL_RUNS[script][0]],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "autograd_lite" in result.stdout
+    assert SMALL_RUNS[script][1] in result.stdout
