@@ -58,7 +58,7 @@ def test_readme_command_lines_run(tmp_path, monkeypatch, capsys):
     from autograd_lite.cli import main
 
     monkeypatch.chdir(tmp_path)
-    tour = README.split("## A tour of the API", 1)[1]
+    tour = README.split("## A tour of the API", 1)[1].split("\n## ", 1)[0]
     lines = [
         line
         for block in re.findall(r"```bash\n(.*?)```", tour, flags=re.S)
