@@ -350,6 +350,8 @@ class Value:
             node.grad = 0.0
 
 
+# Every node is allocated through this name. ``tracing`` swaps it for the length of a
+# trace, so that each node made while tracing is a Tracer; keep allocations going through it.
 _new = object.__new__
 
 
