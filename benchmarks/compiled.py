@@ -28,7 +28,6 @@ import gc
 import statistics
 import time
 from collections.abc import Callable
-from importlib import metadata
 from typing import Any
 
 import numpy as np
@@ -36,19 +35,12 @@ import numpy as np
 import autograd_lite as ag
 from autograd_lite import data, losses, nn, optim, train
 from autograd_lite.tracing import CompiledStep
+from demo_step import HIDDEN, L2, Step, installed, lr_at, micrograd_step
 
-HIDDEN = [16, 16, 1]
-L2 = 1e-4
 SIZES = (100, 1000)
 TARGET_VS_MICROGRAD = 300.0  # at 100 points
 TARGET_VS_TORCH = 10.0  # at most this many times torch's time, at 1,000 points
 
-Step = Callable[[int], float]  # step(k) -> the loss of step k (before its update)
-
-
-def lr_at(k: int) -> float:
-    """The demo's learning-rate schedule (as micrograd's notebook, over 100 steps)."""
-    return 1.0 - 0.9 * k / 100
 
 
 def compiled_step(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
@@ -93,32 +85,9 @@ def compiled_tape(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
     return step
 
 
-def micrograd_step(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
-    """The step as micrograd's demo notebook writes it."""
-    from micrograd.engine import Value  # type: ignore[import-untyped]
-    from micrograd.nn import MLP  # type: ignore[import-untyped]
-
-    model = MLP(2, HIDDEN)
-    for i, layer in enumerate(model.layers):  # copy the shared initial weights in
-        weights, biases = state[f"layers.{i}.weight"], state[f"layers.{i}.bias"]
-        for neuron, row, bias in zip(layer.neurons, weights, biases, strict=True):
-            for w, x in zip(neuron.w, row, strict=True):
-                w.data = x
-            neuron.b.data = bias
-    rows = X.tolist()
-    ys = (2 * y - 1).tolist()
-
-    def step(k: int) -> float:
-        scores = [model(list(map(Value, row))) for row in rows]
-        hinge = [(1 + -yi * si).relu() for yi, si in zip(ys, scores, strict=True)]
-        total = sum(hinge) * (1.0 / len(hinge)) + L2 * sum(p * p for p in model.parameters())
-        model.zero_grad()
-        total.backward()
-        for p in model.parameters():
-            p.data -= lr_at(k) * p.grad
-        return float(total.data)
-
-    return step
+def micrograd_rows(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
+    """micrograd 0.1.0's step, as its demo notebook writes it."""
+    return micrograd_step(X.tolist(), y.tolist(), state)
 
 
 def torch_step(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
@@ -157,17 +126,9 @@ def torch_step(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
 ROWS: list[tuple[str, Callable[..., Step], str | None]] = [
     ("compiled step", compiled_step, None),
     ("compiled tape", compiled_tape, None),
-    ("micrograd 0.1.0", micrograd_step, "micrograd"),
+    ("micrograd 0.1.0", micrograd_rows, "micrograd"),
     ("torch (batched, float64)", torch_step, "torch"),
 ]
-
-
-def installed(package: str) -> str | None:
-    """The installed version of ``package``, or None."""
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def run(factory: Callable[..., Step], X: Any, y: Any, state: Any, steps: int) -> dict[str, Any]:

@@ -21,24 +21,16 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 from autograd_lite import data, nn, optim, train
 from autograd_lite.tracing import CompiledStep
+from demo_step import HIDDEN, L2, Step, installed, lr_at, micrograd_step
 
-HIDDEN = [16, 16, 1]
-L2 = 1e-4
 TARGET_RATIO = 30.0
 
 # A factory gets (X rows, labels 0/1, initial state dict) and returns step(k) -> loss.
-Step = Callable[[int], float]
 Factory = Callable[[list[list[float]], list[int], dict[str, Any]], Step]
-
-
-def lr_at(k: int) -> float:
-    """The demo's learning-rate schedule (as micrograd's notebook, over 100 steps)."""
-    return 1.0 - 0.9 * k / 100
 
 
 def autograd_lite_step(rows: list[list[float]], labels: list[int], state: dict[str, Any]) -> Step:
@@ -67,37 +59,6 @@ def _fit_step(
     return step
 
 
-def micrograd_step(rows: list[list[float]], labels: list[int], state: dict[str, Any]) -> Step:
-    """The step as micrograd's demo notebook writes it."""
-    from micrograd.engine import Value  # type: ignore[import-untyped]
-    from micrograd.nn import MLP  # type: ignore[import-untyped]
-
-    model = MLP(2, HIDDEN)
-    for i, layer in enumerate(model.layers):  # copy the shared initial weights in
-        for neuron, weights, bias in zip(
-            layer.neurons, state[f"layers.{i}.weight"], state[f"layers.{i}.bias"], strict=True
-        ):
-            for w, x in zip(neuron.w, weights, strict=True):
-                w.data = x
-            neuron.b.data = bias
-    ys = [2 * c - 1 for c in labels]
-
-    def step(k: int) -> float:
-        inputs = [list(map(Value, xrow)) for xrow in rows]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(ys, scores, strict=True)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = L2 * sum(p * p for p in model.parameters())
-        total_loss = data_loss + reg_loss
-        model.zero_grad()
-        total_loss.backward()
-        for p in model.parameters():
-            p.data -= lr_at(k) * p.grad
-        return float(total_loss.data)
-
-    return step
-
-
 @dataclass
 class Row:
     name: str
@@ -114,14 +75,6 @@ ROWS = [
     Row("micrograd 0.1.0", micrograd_step, pause_collector=False, needs="micrograd", baseline=True),
     Row("micrograd 0.1.0, collector off", micrograd_step, pause_collector=True, needs="micrograd"),
 ]
-
-
-def installed(package: str) -> str | None:
-    """The installed version of ``package``, or None."""
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def run_row(
