@@ -42,7 +42,6 @@ TARGET_VS_MICROGRAD = 300.0  # at 100 points
 TARGET_VS_TORCH = 10.0  # at most this many times torch's time, at 1,000 points
 
 
-
 def compiled_step(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
     """``CompiledStep`` as ``train.fit`` would call it."""
     model = nn.MLP(2, HIDDEN)

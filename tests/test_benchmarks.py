@@ -15,6 +15,7 @@ SMALL_RUNS = {
     "ops.py": (["--nodes", "300", "--chain", "2000", "--repeat", "1"], "autograd_lite"),
     "train.py": (["--steps", "1"], "autograd_lite"),
     "compiled.py": (["--steps", "2", "--micrograd-steps", "1"], "compiled step"),
+    "rumelhart1986.py": (["--seeds", "2", "--max-sweeps", "200"], "mirror symmetry"),
 }
 
 
