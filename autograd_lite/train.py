@@ -28,6 +28,7 @@ from __future__ import annotations
 import gc
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -370,10 +371,16 @@ def fit(
                     yb = [labels[i] for i in batch]
                     try:
                         batch_loss, batch_correct = step(model, goal, optimizer, xb, yb, l2)
-                    except TracingError:
+                    except TracingError as e:
                         if compiled or step is train_step:
                             raise
                         step = train_step  # cannot be traced: build the scalar graph
+                        warnings.warn(
+                            f"fit: training on the scalar graph, slower, because the "
+                            f"loss or model cannot be compiled: {str(e).splitlines()[0]}",
+                            RuntimeWarning,
+                            stacklevel=2,
+                        )
                         batch_loss, batch_correct = step(model, goal, optimizer, xb, yb, l2)
                     total += batch_loss * len(batch)
                     correct += batch_correct

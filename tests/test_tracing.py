@@ -529,11 +529,13 @@ def test_fit_by_default_compiles_and_falls_back_when_it_cannot(monkeypatch):
     assert calls == {"compiled": 3, "scalar": 0}
     # bce reads its logits' numbers, so it cannot be traced: fit falls back, and trains
     calls.update(compiled=0, scalar=0)
-    history = train.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss="bce", epochs=3, progress=False)
+    with pytest.warns(RuntimeWarning, match="scalar graph"):
+        history = train.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss="bce", epochs=3, progress=False)
     assert calls == {"compiled": 1, "scalar": 3} and len(history.loss) == 3
     with pytest.raises(TracingError):
-        train.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss="bce", epochs=1, compiled=True,
-                  progress=False)
+        train.fit(
+            nn.MLP(2, [4, 1], seed=0), X, y, loss="bce", epochs=1, compiled=True, progress=False
+        )
 
 
 def test_compiled_step_refuses_what_it_cannot_trace_or_reduce():

@@ -152,3 +152,11 @@ def test_no_pyplot_and_matplotlib_only_when_plotting():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_figures_show_themselves_in_a_fresh_jupyter_kernel():
+    from autograd_lite import viz
+
+    fig = viz.plot_history({"loss": [1.0, 0.5, 0.25]})
+    png = fig._repr_png_()  # what IPython calls when no inline backend is set up
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")

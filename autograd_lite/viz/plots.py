@@ -8,6 +8,7 @@ Figure shows itself. matplotlib and numpy are imported on first use.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,26 @@ CLASS_COLORS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )  # fmt: skip
+
+
+def _new_figure(figsize: tuple[float, float]) -> Figure:
+    """A Figure outside pyplot's global state that still shows itself in Jupyter.
+
+    Without pyplot, a fresh kernel has no display hook for Figures and prints only
+    ``<Figure size ...>``; the instance's own ``_repr_png_`` fills that gap (IPython's
+    inline backend, when it is active, takes precedence).
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+
+    def png() -> bytes:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80)
+        return buffer.getvalue()
+
+    fig._repr_png_ = png  # type: ignore[attr-defined]
+    return fig
 
 
 def _pale(color: str, share: float = 0.3) -> str:
@@ -104,7 +125,6 @@ def plot_decision_boundary(
         A ``matplotlib.figure.Figure`` with one axes.
     """
     import numpy as np
-    from matplotlib.figure import Figure
 
     X = np.asarray(X, dtype=float)
     y = np.asarray(y).astype(int).ravel()
@@ -126,7 +146,7 @@ def plot_decision_boundary(
     grid_scores, data_scores = scores[: len(grid)], scores[len(grid) :]
     accuracy = float(np.mean(_classes(data_scores, threshold) == y))
 
-    fig = Figure(figsize=(5.5, 5), layout="constrained")
+    fig = _new_figure(figsize=(5.5, 5))
     ax = fig.add_subplot()
     if grid_scores.ndim == 1:
         # Filling the score itself on either side of the threshold gives a smooth edge.
@@ -195,7 +215,6 @@ def plot_history(history: Any, *, title: str | None = None) -> Figure:
     Raises:
         ValueError: if there is no loss recorded.
     """
-    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     loss = _series(history, "loss")
@@ -204,7 +223,7 @@ def plot_history(history: Any, *, title: str | None = None) -> Figure:
     accuracy = _series(history, "accuracy") or []
 
     panels = 2 if accuracy else 1
-    fig = Figure(figsize=(4.5 * panels, 3.4), layout="constrained")
+    fig = _new_figure(figsize=(4.5 * panels, 3.4))
     axes = fig.subplots(1, panels, squeeze=False)[0]
     marker = "o" if len(loss) <= 30 else None
 
