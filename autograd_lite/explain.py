@@ -65,7 +65,7 @@ class Explanation:
         ]
         for i, s in enumerate(self.steps, 1):
             node, parent = self.names[s.node], self.names[s.parent]
-            rule = f"d{out}/d{parent} += d{node}/d{parent} × d{out}/d{node}"
+            rule = f"d{out}/d{parent} += ∂{node}/∂{parent} × d{out}/d{node}"
             rows.append((str(i), rule, s.op, _num(s.local), _num(s.upstream), _num(s.contribution)))
         return rows
 
@@ -105,7 +105,8 @@ def _num(x: float) -> str:
 def explain(output: Value) -> Explanation:
     """The chain-rule steps of the last backward pass from ``output``.
 
-    Each row is one edge ``d out/d a += local × upstream``: the local derivative the
+    Each row is one edge ``d out/d a += ∂node/∂a × d out/d node``: the local (partial)
+    derivative ∂node/∂a, written with ∂ to tell it from the total derivatives d, that the
     op recorded in the forward pass, times the gradient that has arrived at the node
     from above. The seed is the ``grad`` of the last ``output.backward(grad)`` (1.0 if
     there was none). Nothing is written into ``.grad``.

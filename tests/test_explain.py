@@ -47,7 +47,7 @@ def test_prints_a_table_naming_edges_and_leaf_gradients():
     text = str(ag.explain(out))
     lines = text.splitlines()
     assert lines[0] == "backward from L with seed 1"
-    assert "dL/da += dc/da × dL/dc" in text
+    assert "dL/da += ∂c/∂a × dL/dc" in text
     assert lines[-1] == "gradients of the leaves: dL/da = -2, dL/db = 2"
     assert len(lines) == 1 + 1 + 4 + 1  # title, header, one per edge, leaves
 
