@@ -12,9 +12,11 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from . import data, nn, optim, train
+from .files import write_atomically
 
 HIDDEN = [16, 16, 1]
 L2 = 1e-4
@@ -123,8 +125,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _draw(model: nn.MLP, X: object, y: object, history: train.History, out: Path) -> Iterator[Path]:
     """Save the decision boundary and the loss curve as PNG files, naming each when done."""
-    import matplotlib.pyplot as plt
-
     from . import viz
 
     plots = (
@@ -133,10 +133,8 @@ def _draw(model: nn.MLP, X: object, y: object, history: train.History, out: Path
     )
     for name, draw in plots:
         figure = draw()
-        try:
-            figure.savefig(out / name, dpi=100)
-        finally:
-            plt.close(figure)
+        save_png = partial(figure.savefig, format="png", dpi=100)
+        write_atomically(out / name, save_png, binary=True)
         yield out / name
 
 

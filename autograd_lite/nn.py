@@ -30,13 +30,13 @@ import numbers
 import os
 import random
 import reprlib
-import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import mul
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from .engine import Value
+from .files import write_atomically
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
 
@@ -283,18 +283,12 @@ class Module:
             "state_dict": self.state_dict(),
         }
         path = Path(path)
-        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            with open(temp, "x", encoding="utf-8") as f:
-                json.dump(payload, f, indent=1)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        _fsync_folder(path.parent)
+
+        def write(f: IO[Any]) -> None:
+            json.dump(payload, f, indent=1)
+            f.write("\n")
+
+        write_atomically(path, write)
         return path
 
     @classmethod
@@ -331,20 +325,6 @@ class Module:
 
 def _more(keys: list[str]) -> str:
     return f" (and {len(keys) - 1} more)" if len(keys) > 1 else ""
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless to skip where unsupported."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _from_payload(cls: type[M], payload: object) -> M:

@@ -6,10 +6,10 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomically
 from .graph import draw_dot
 from .renderer import pipe
 
@@ -51,7 +51,7 @@ def render(obj: Any, path: str | os.PathLike[str], **draw_options: Any) -> Path:
         )
     source = _source(obj, draw_options)
     data = pipe(source, FORMATS[suffix], dpi=PNG_DPI if suffix == ".png" else None)
-    _write_atomically(path, data)
+    write_atomically(path, lambda f: f.write(data), binary=True)
     return path
 
 
@@ -66,16 +66,3 @@ def _source(obj: Any, draw_options: dict[str, Any]) -> str:
     if hasattr(obj, "parents") and hasattr(obj, "data"):
         return str(draw_dot(obj, **draw_options).source)
     raise TypeError(f"render needs a Value or a graphviz drawing, got {type(obj).__name__}")
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    # os.open with mode 0o666 lets the umask decide permissions, as open() would.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
