@@ -38,8 +38,6 @@ from typing import IO, Any, TypeVar
 from .engine import Value
 from .files import write_atomically
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
-
 # How each activation is applied to a pre-activation Value; None means identity.
 _APPLY: dict[str, Callable[[Value], Value] | None] = {
     "relu": Value.relu,
@@ -48,6 +46,7 @@ _APPLY: dict[str, Callable[[Value], Value] | None] = {
     "leaky_relu": Value.leaky_relu,  # slope 0.01
     "linear": None,
 }
+ACTIVATIONS = tuple(_APPLY)
 
 FILE_FORMAT = "autograd_lite.model"
 FILE_VERSION = 1
