@@ -6,7 +6,7 @@ import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .engine import Value, last_seed, topological_order
+from .engine import Value, gradients, last_seed
 
 
 @dataclass(frozen=True)
@@ -35,19 +35,15 @@ class Explanation:
         self.output = output
         self.seed = seed
         self.steps: list[Step] = []
+        # d output / d node for every node, in topological order: the engine's own pass
+        self.gradients = gradients(output, seed)
         self.names: dict[Value, str] = {}
-        order = topological_order(output)
-        for node in order:
+        for node in self.gradients:
             self.names[node] = node.label or f"n{len(self.names) + 1}"
         self.names[output] = output.label or "out"
-        upstream = dict.fromkeys(order, 0.0)
-        upstream[output] = seed
-        for node in reversed(order):
+        for node in reversed(self.gradients):
             for parent, local in zip(node.parents, node.local_grads, strict=True):
-                step = Step(node, parent, node.op, local, upstream[node])
-                self.steps.append(step)
-                upstream[parent] += step.contribution
-        self.gradients = upstream
+                self.steps.append(Step(node, parent, node.op, local, self.gradients[node]))
 
     def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)
