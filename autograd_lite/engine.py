@@ -14,12 +14,16 @@ from contextlib import contextmanager
 from typing import Any, TypeAlias
 
 from . import primitives as P
-from .primitives import ADD, DIV, FLOAT_OPS, MUL, SUB, Primitive
+from .primitives import ADD, DIV, FLOAT_OPS, MUL, SUB, Primitive, WithNumber
 
 Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
 
 _recording = True  # switched off by no_grad()
+
+# A number mixed into an op (``v * 2``) is kept in the node rather than made a leaf of
+# its own. Tracing switches this off, so that the numbers become constants of its tape.
+fold_numbers = True
 
 # The seed of the last backward pass from each output, for explain().
 last_seed: weakref.WeakKeyDictionary[Value, float] = weakref.WeakKeyDictionary()
@@ -41,15 +45,17 @@ def _as_float(x: object) -> float:
     )
 
 
-def _operand(x: object) -> Value | None:
-    """A Value for the other side of an operator, or None if it is not a number."""
+def _number(x: object) -> float | None:
+    """``x`` as a float if it is a real number (not a Value), else None."""
     kind = x.__class__
-    if kind is float or kind is int:  # the common case, without a call to _as_float
-        return _leaf(float(x))  # type: ignore[arg-type]
-    if kind is Value or isinstance(x, Value):
+    if kind is float:
         return x  # type: ignore[return-value]
+    if kind is int:
+        return float(x)  # type: ignore[arg-type]
+    if isinstance(x, Value):
+        return None
     try:
-        return _leaf(_as_float(x))
+        return _as_float(x)
     except TypeError:
         return None
 
@@ -59,7 +65,7 @@ def _leaf(data: float, label: str = "") -> Value:
     node._data = data
     node.grad = 0.0
     node.label = label
-    node._mark = None
+    node._g = 0.0
     node._a = node._b = node._prim = None
     return node
 
@@ -76,7 +82,8 @@ def _unary(prim: Primitive, a: Value) -> Value:
     node._data = out
     node.grad = 0.0
     node.label = ""
-    node._mark = node._b = None
+    node._g = 0.0
+    node._b = None
     if _recording:
         node._a = a
         (node._la,) = prim.local(FLOAT_OPS, x, out)
@@ -94,7 +101,7 @@ def _binary(prim: Primitive, a: Value, b: Value) -> Value:
     node._data = out
     node.grad = 0.0
     node.label = ""
-    node._mark = None
+    node._g = 0.0
     if _recording:
         node._a = a
         node._b = b
@@ -103,6 +110,65 @@ def _binary(prim: Primitive, a: Value, b: Value) -> Value:
     else:
         node._a = node._b = node._prim = None
     return node
+
+
+def _with_number(op: WithNumber, a: Value, number: float) -> Value:
+    """The node for ``a op number``, or ``number op a`` when ``op.number_first``.
+
+    The number is kept in the node (in ``_lb``, as such a node has no ``_b``) rather
+    than in a leaf of its own.
+    """
+    prim = op.binary
+    x = a._data
+    first = op.number_first
+    out = prim.forward(number, x) if first else prim.forward(x, number)
+    node = _new(Value)
+    node._data = out
+    node.grad = 0.0
+    node.label = ""
+    node._g = 0.0
+    node._b = None
+    if _recording:
+        node._a = a
+        node._lb = number
+        if first:
+            node._la = prim.local(FLOAT_OPS, number, x, out)[1]
+        else:
+            node._la = prim.local(FLOAT_OPS, x, number, out)[0]
+        node._prim = op
+    else:
+        node._a = node._prim = None
+    return node
+
+
+def _operate(prim: Primitive, a: Value, other: object) -> Value:
+    """``a prim other`` for an ``other`` that is not exactly a Value (NotImplemented if
+    it is not a number either)."""
+    if isinstance(other, Value):
+        return _binary(prim, a, other)
+    number = _number(other)
+    if number is None:
+        return NotImplemented
+    if fold_numbers:
+        return _with_number(P.NUMBER_SECOND[prim], a, number)
+    return _binary(prim, a, _leaf(number))
+
+
+def _reflected(prim: Primitive, other: object, a: Value) -> Value:
+    """``other prim a``, for the reflected operators (``2 - v``)."""
+    if isinstance(other, Value):
+        return _binary(prim, other, a)
+    number = _number(other)
+    if number is None:
+        return NotImplemented
+    if fold_numbers:
+        return _with_number(P.NUMBER_FIRST[prim], a, number)
+    return _binary(prim, _leaf(number), a)
+
+
+def _compared(other: object) -> float | None:
+    """The number to compare a Value with: other's data, or other as a float."""
+    return other._data if isinstance(other, Value) else _number(other)
 
 
 class Value:
@@ -119,17 +185,17 @@ class Value:
         (4.389056098930650, 2.0)
     """
 
+    # The slots the reverse pass reads come first, so that they share a cache line.
     __slots__ = (
-        "_data",
-        "grad",
-        "label",
-        "_prim",
         "_a",
         "_b",
         "_la",
         "_lb",
-        "_mark",
         "_g",
+        "grad",
+        "_data",
+        "_prim",
+        "label",
         "__weakref__",
     )
     __array_ufunc__ = None  # numpy scalars defer to our reflected operators
@@ -137,19 +203,18 @@ class Value:
     _data: float
     grad: float
     label: str
-    _prim: Primitive | None
+    _prim: Primitive | WithNumber | None
     _a: Value | None  # first parent, None for a leaf
     _b: Value | None  # second parent, None for a leaf or a unary op
     _la: float  # d self / d _a
-    _lb: float  # d self / d _b
-    _mark: object  # the stamp of the last reverse pass that reached this node
-    _g: float  # that pass's gradient buffer
+    _lb: float  # d self / d _b; for a WithNumber op (which has no _b), the number
+    _g: float  # the gradient buffer of the last reverse pass that reached this node
 
     def __init__(self, x: Number, label: str = "") -> None:
         self._data = _as_float(x)
         self.grad = 0.0
         self.label = label
-        self._mark = None
+        self._g = 0.0
         self._a = self._b = self._prim = None
 
     # --- attributes -------------------------------------------------------
@@ -179,9 +244,14 @@ class Value:
         return (a,) if b is None else (a, b)
 
     @property
-    def primitive(self) -> Primitive | None:
+    def primitive(self) -> Primitive | WithNumber | None:
         """The primitive that made this node (None for a leaf)."""
         return self._prim
+
+    @property
+    def number(self) -> float | None:
+        """The plain number the op took besides its parents (the 2 of ``v * 2``), or None."""
+        return self._lb if isinstance(self._prim, WithNumber) else None
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -193,36 +263,36 @@ class Value:
     # --- arithmetic -------------------------------------------------------
 
     def __add__(self, other: Operand) -> Value:
-        o = other if other.__class__ is Value else _operand(other)
-        return NotImplemented if o is None else _binary(ADD, self, o)
+        if other.__class__ is Value:
+            return _binary(ADD, self, other)
+        return _operate(ADD, self, other)
 
     def __radd__(self, other: Operand) -> Value:
-        o = other if other.__class__ is Value else _operand(other)
-        return NotImplemented if o is None else _binary(ADD, o, self)
+        return _reflected(ADD, other, self)
 
     def __sub__(self, other: Operand) -> Value:
-        o = other if other.__class__ is Value else _operand(other)
-        return NotImplemented if o is None else _binary(SUB, self, o)
+        if other.__class__ is Value:
+            return _binary(SUB, self, other)
+        return _operate(SUB, self, other)
 
     def __rsub__(self, other: Operand) -> Value:
-        o = other if other.__class__ is Value else _operand(other)
-        return NotImplemented if o is None else _binary(SUB, o, self)
+        return _reflected(SUB, other, self)
 
     def __mul__(self, other: Operand) -> Value:
-        o = other if other.__class__ is Value else _operand(other)
-        return NotImplemented if o is None else _binary(MUL, self, o)
+        if other.__class__ is Value:
+            return _binary(MUL, self, other)
+        return _operate(MUL, self, other)
 
     def __rmul__(self, other: Operand) -> Value:
-        o = other if other.__class__ is Value else _operand(other)
-        return NotImplemented if o is None else _binary(MUL, o, self)
+        return _reflected(MUL, other, self)
 
     def __truediv__(self, other: Operand) -> Value:
-        o = other if other.__class__ is Value else _operand(other)
-        return NotImplemented if o is None else _binary(DIV, self, o)
+        if other.__class__ is Value:
+            return _binary(DIV, self, other)
+        return _operate(DIV, self, other)
 
     def __rtruediv__(self, other: Operand) -> Value:
-        o = other if other.__class__ is Value else _operand(other)
-        return NotImplemented if o is None else _binary(DIV, o, self)
+        return _reflected(DIV, other, self)
 
     def __pow__(self, other: Operand, modulo: None = None) -> Value:
         if modulo is not None:
@@ -236,8 +306,7 @@ class Value:
         return _unary(P.pow_by_constant(n), self)
 
     def __rpow__(self, other: Operand) -> Value:
-        o = _operand(other)
-        return NotImplemented if o is None else _binary(P.POW, o, self)
+        return _reflected(P.POW, other, self)
 
     def __neg__(self) -> Value:
         return _unary(P.NEG, self)
@@ -293,20 +362,20 @@ class Value:
     # --- comparisons and conversions -------------------------------------------
 
     def __lt__(self, other: Operand) -> bool:
-        o = _operand(other)
-        return NotImplemented if o is None else self._data < o._data
+        o = _compared(other)
+        return NotImplemented if o is None else self._data < o
 
     def __le__(self, other: Operand) -> bool:
-        o = _operand(other)
-        return NotImplemented if o is None else self._data <= o._data
+        o = _compared(other)
+        return NotImplemented if o is None else self._data <= o
 
     def __gt__(self, other: Operand) -> bool:
-        o = _operand(other)
-        return NotImplemented if o is None else self._data > o._data
+        o = _compared(other)
+        return NotImplemented if o is None else self._data > o
 
     def __ge__(self, other: Operand) -> bool:
-        o = _operand(other)
-        return NotImplemented if o is None else self._data >= o._data
+        o = _compared(other)
+        return NotImplemented if o is None else self._data >= o
 
     # == and hash stay object identity: nodes live in sets and dicts.
 
@@ -337,7 +406,7 @@ class Value:
         graph is exact.
         """
         seed = _as_float(grad)
-        _propagate(topological_order(self), seed, into_grad=True)
+        _propagate(*_walk(self), seed, into_grad=True)
         last_seed[self] = seed
 
     def detach(self) -> Value:
@@ -358,58 +427,71 @@ _new = object.__new__
 def topological_order(root: Value) -> list[Value]:
     """Every node ``root`` depends on, each after all of its parents (root last).
 
-    Iterative depth-first search with an explicit stack, so any depth works. Each
-    node it reaches is stamped with this pass's mark and gets a zeroed gradient
-    buffer ``_g``; a stamp instead of a set means no hashing and no reset.
+    The leaves come first, then the other nodes in the order of :func:`_walk`.
     """
-    stamp = object()
-    root._mark = stamp
-    root._g = 0.0
-    order: list[Value] = []
-    append = order.append
+    internal, leaves = _walk(root)
+    return leaves + internal
+
+
+def _walk(root: Value) -> tuple[list[Value], list[Value]]:
+    """The nodes ``root`` depends on: the ops, each after its parents, and the leaves.
+
+    Iterative depth-first search with an explicit stack, so any depth works. Each node
+    it reaches gets this pass's own zero as its gradient buffer ``_g``, and that zero
+    (a float object no other pass holds) is also how the search knows a node is
+    reached: a mark with no hashing and no reset. The pass's first addition into a
+    buffer replaces the zero with a new float, which is why the search must be over
+    before the chain rule runs.
+    """
+    zero = float(0)  # a new object: `_g is zero` is true only of nodes reached just now
+    root._g = zero
+    if root._a is None:
+        return [], [root]
+    internal: list[Value] = []
+    leaves: list[Value] = []
+    emit = internal.append
+    leaf = leaves.append
     stack = [root]
     push = stack.append
     pop = stack.pop
     while stack:
-        node = stack[-1]
-        a = node._a
-        if a is not None:
-            if a._mark is not stamp:
-                a._mark = stamp
-                a._g = 0.0
-                if a._a is not None:
-                    push(a)
-                    continue
-                append(a)  # a leaf has no parents to wait for: its place is here
-            b = node._b
-            if b is not None and b._mark is not stamp:
-                b._mark = stamp
-                b._g = 0.0
-                if b._a is not None:
-                    push(b)
-                    continue
-                append(b)
-        append(pop())
-    return order
+        node = stack[-1]  # an op: leaves never go on the stack
+        a: Value = node._a  # type: ignore[assignment]  # an op has a first parent
+        if a._g is not zero:
+            a._g = zero
+            if a._a is not None:
+                push(a)
+                continue
+            leaf(a)
+        b = node._b
+        if b is not None and b._g is not zero:
+            b._g = zero
+            if b._a is not None:
+                push(b)
+                continue
+            leaf(b)
+        emit(pop())
+    return internal, leaves
 
 
-def _propagate(order: list[Value], seed: float, into_grad: bool) -> None:
-    """Replay the chain rule from the output (``order[-1]``) back to the leaves.
+def _propagate(internal: list[Value], leaves: list[Value], seed: float, into_grad: bool) -> None:
+    """Replay the chain rule from the output (the last op, or the lone leaf) to the leaves.
 
     Each node's ``_g`` is final when the walk reaches it, since all of the nodes that
-    use it come later in ``order``; with ``into_grad`` it is then added to ``.grad``.
+    use it come later in ``internal``; with ``into_grad`` it is then added to ``.grad``.
     """
-    order[-1]._g = seed
-    for node in reversed(order):
+    (internal or leaves)[-1]._g = seed
+    for node in reversed(internal):
         g = node._g
         if into_grad:
             node.grad += g
-        a = node._a
-        if a is not None:
-            a._g += node._la * g
-            b = node._b
-            if b is not None:
-                b._g += node._lb * g
+        node._a._g += node._la * g  # type: ignore[union-attr]
+        b = node._b
+        if b is not None:
+            b._g += node._lb * g
+    if into_grad:
+        for node in leaves:
+            node.grad += node._g
 
 
 def gradients(root: Value, seed: float = 1.0) -> dict[Value, float]:
@@ -417,9 +499,9 @@ def gradients(root: Value, seed: float = 1.0) -> dict[Value, float]:
 
     Touches no ``.grad`` field.
     """
-    order = topological_order(root)
-    _propagate(order, seed, into_grad=False)
-    return {node: node._g for node in order}
+    internal, leaves = _walk(root)
+    _propagate(internal, leaves, seed, into_grad=False)
+    return {node: node._g for node in leaves + internal}
 
 
 def gradient_graph(root: Value, seed: Value) -> dict[Value, Value]:
@@ -437,7 +519,11 @@ def gradient_graph(root: Value, seed: Value) -> dict[Value, Value]:
             if g is None or prim is None:
                 continue
             parents = node.parents
-            locals_ = prim.local(VALUE_OPS, *parents, node)
+            if isinstance(prim, WithNumber):
+                # the formula reads the number as the constant leaf it stands for
+                locals_ = prim.local(VALUE_OPS, node._a, _leaf(node._lb), node)
+            else:
+                locals_ = prim.local(VALUE_OPS, *parents, node)
             for parent, local in zip(parents, locals_, strict=True):
                 if isinstance(local, float | int):
                     if local == 0:

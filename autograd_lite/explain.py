@@ -38,8 +38,11 @@ class Explanation:
         # d output / d node for every node, in topological order: the engine's own pass
         self.gradients = gradients(output, seed)
         self.names: dict[Value, str] = {}
+        unnamed = 0
         for node in self.gradients:
-            self.names[node] = node.label or f"n{len(self.names) + 1}"
+            if not node.label:
+                unnamed += 1
+            self.names[node] = node.label or f"n{unnamed}"
         self.names[output] = output.label or "out"
         for node in reversed(self.gradients):
             for parent, local in zip(node.parents, node.local_grads, strict=True):

@@ -211,6 +211,45 @@ def leaky_relu(slope: float) -> Primitive:
     )
 
 
+class WithNumber:
+    """A binary primitive with one operand a plain number: ``v * 2``, ``1 - v``, ``2 ** v``.
+
+    Such a node records one parent, the Value, and keeps the number itself, so a number
+    mixed into an op costs no node of its own. The forward and the local derivatives
+    are the binary primitive's own formulas, called with the number in its place.
+
+    Attributes:
+        binary: the binary primitive.
+        number_first: whether the number is the left operand (``2 - v``).
+        name: the binary primitive's name (what ``Value.op`` shows).
+    """
+
+    __slots__ = ("binary", "number_first", "name", "params")
+
+    def __init__(self, binary: Primitive, number_first: bool) -> None:
+        self.binary = binary
+        self.number_first = number_first
+        self.name = binary.name
+        self.params: dict[str, float] = {}
+
+    def operands(self, x: Any, number: Any) -> tuple[Any, Any]:
+        """The binary primitive's operands, in its order."""
+        return (number, x) if self.number_first else (x, number)
+
+    def local(self, ops: Any, x: Any, number: Any, out: Any) -> tuple[Any]:
+        """The local derivative with respect to the Value operand, as a one-tuple."""
+        derivatives = self.binary.local(ops, *self.operands(x, number), out)
+        return (derivatives[1] if self.number_first else derivatives[0],)
+
+    def __repr__(self) -> str:
+        side = "number first" if self.number_first else "number second"
+        return f"WithNumber({self.name!r}, {side})"
+
+
+# ``v ** 2`` has pow_by_constant, whose forward takes negative bases; the rest are here.
+NUMBER_SECOND = {p: WithNumber(p, number_first=False) for p in (ADD, SUB, MUL, DIV)}
+NUMBER_FIRST = {p: WithNumber(p, number_first=True) for p in (ADD, SUB, MUL, DIV, POW)}
+
 UNARY: dict[str, Primitive] = {
     p.name: p for p in (NEG, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS)
 }

@@ -215,7 +215,8 @@ def _tracing(inputs: list[Tracer]) -> Iterator[None]:
 
     The engine makes every node through its module-level factory ``_new``, however an
     op is called (``v.relu()``, ``Value.relu(v)``, ``sum(...)``), so replacing that
-    factory for the duration of the call catches them all.
+    factory for the duration of the call catches them all. Numbers mixed into ops
+    become constant leaves, as the tape keeps them in slots of their own.
     """
     if _Trace.inputs:
         raise TracingError("fn compiles another function while it is traced; compile it outside")
@@ -223,11 +224,13 @@ def _tracing(inputs: list[Tracer]) -> Iterator[None]:
     _Trace.inputs = frozenset(id(x) for x in inputs)
     _Trace.unrecorded = 0
     engine._new = _new_node
+    engine.fold_numbers = False
     try:
         with recording(True):
             yield
     finally:
         engine._new = saved
+        engine.fold_numbers = True
         _Trace.inputs = frozenset()
 
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+import autograd_lite as ag
 from autograd_lite import Value
 from conftest import central_difference
 
@@ -286,3 +287,41 @@ def test_backward_seed_scales_gradients():
     y = x * x
     y.backward(2.5)
     assert x.grad == 15.0
+
+
+# Each op with a plain number on one side, as (apply, op name, number first?).
+NUMBER_OPS = [
+    (lambda v: v + 2.5, "+", False),
+    (lambda v: 2.5 + v, "+", True),
+    (lambda v: v - 2.5, "-", False),
+    (lambda v: 2.5 - v, "-", True),
+    (lambda v: v * 2.5, "*", False),
+    (lambda v: 2.5 * v, "*", True),
+    (lambda v: v / 2.5, "/", False),
+    (lambda v: 2.5 / v, "/", True),
+    (lambda v: 2.5**v, "**", True),
+]
+
+
+@pytest.mark.parametrize("apply, name, first", NUMBER_OPS)
+def test_a_number_mixed_into_an_op_is_kept_in_the_node_not_in_a_leaf(apply, name, first):
+    v = Value(1.5)
+    out = apply(v)
+    assert out.op == name and out.parents == (v,) and out.number == 2.5
+    assert out.primitive.number_first is first
+    assert v.number is None and (v * v).number is None
+
+
+@pytest.mark.parametrize("apply, name, first", NUMBER_OPS)
+def test_ops_with_a_number_have_second_derivatives(apply, name, first):
+    # d/dx by the graph-building backward, differentiated again, against a central
+    # difference of the float backward's d/dx
+    def slope(t):
+        leaf = Value(t)
+        return ag.grad(apply(leaf), [leaf])[0]
+
+    x = Value(1.5)
+    (dx,) = ag.grad(apply(x), [x], create_graph=True)
+    assert float(dx) == pytest.approx(slope(1.5), rel=1e-12)
+    (d2x,) = ag.grad(dx, [x]) if isinstance(dx, Value) else (0.0,)
+    assert d2x == pytest.approx(central_difference(slope, 1.5), rel=1e-5, abs=1e-7)

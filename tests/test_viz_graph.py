@@ -67,9 +67,16 @@ def test_top_to_bottom_keeps_fields_in_a_row():
     assert record_of(g, "out")[0] == "out | data 0.7071 | grad 1"
 
 
+def test_a_number_mixed_into_an_op_is_shown_on_the_op_not_as_a_leaf():
+    x = Value(3.0, label="x")
+    g = viz.draw_dot((1 - x * 2).tanh())
+    assert len(records(g)) == 4  # x, x * 2, 1 - (x * 2), tanh
+    assert '"* 2"' in g.source and '"1 -"' in g.source
+
+
 def test_constant_leaves_are_drawn_plainly_but_dashed():
     x = Value(3.0, label="x")
-    y = x * 2
+    y = x * Value(2.0)
     g = viz.draw_dot(y)
     label, attrs = record_of(g, "data 2 ")
     assert label == "{ data 2 | grad 0 }"

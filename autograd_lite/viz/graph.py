@@ -172,7 +172,7 @@ def draw_dot(
             fields.append(f"grad {fmt(v.grad)}")
         label = " | ".join(fields)
         attrs = {"shape": "record", "style": "filled", "fillcolor": fills.get(id(v), _WHITE)}
-        if not v.parents and not v.label:  # most likely a number mixed into an op
+        if not v.parents and not v.label:  # most likely a constant, Value(2.0)
             attrs["style"] = "filled,dashed"
             attrs["fontcolor"] = "#555555"
         if v is root:
@@ -203,9 +203,14 @@ def draw_dot(
 
 
 def _op_text(v: Any, fmt: Callable[[float], str]) -> str:
-    """The op's name, with the number it was given when it has one (``** 2``)."""
+    """The op's name, with the number it was given when it has one (``** 2``, ``* 0.5``,
+    ``1 -``)."""
     params = getattr(getattr(v, "primitive", None), "params", None) or {}
     text = str(v.op) or "?"
+    number = getattr(v, "number", None)
+    if number is not None:
+        first = getattr(v.primitive, "number_first", False)
+        return f"{fmt(number)} {text}" if first else f"{text} {fmt(number)}"
     if "exponent" in params:
         return f"{text} {fmt(params['exponent'])}"
     if "slope" in params:
