@@ -433,6 +433,15 @@ def topological_order(root: Value) -> list[Value]:
     return leaves + internal
 
 
+class _PassZero(float):
+    """0.0 as an object of one reverse pass alone (a subclass, so never a shared float).
+
+    Adding to it gives a plain float.
+    """
+
+    __slots__ = ()
+
+
 def _walk(root: Value) -> tuple[list[Value], list[Value]]:
     """The nodes ``root`` depends on: the ops, each after its parents, and the leaves.
 
@@ -443,7 +452,7 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
     buffer replaces the zero with a new float, which is why the search must be over
     before the chain rule runs.
     """
-    zero = float(0)  # a new object: `_g is zero` is true only of nodes reached just now
+    zero = _PassZero()  # a new object each pass: `_g is zero` only for nodes reached now
     root._g = zero
     if root._a is None:
         return [], [root]

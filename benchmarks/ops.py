@@ -4,7 +4,7 @@ Builds the same random graph (100,000 ops by default) with autograd_lite and, wh
 installed, micrograd 0.1.0 (``pip install micrograd==0.1.0``), in the same run, and
 prints the ratios. Also times a 1,000,000-op chain, forward plus backward.
 
-    python benchmarks/ops.py [--nodes 100000] [--chain 1000000] [--repeat 3]
+    python benchmarks/ops.py [--nodes 100000] [--chain 1000000] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -82,49 +82,74 @@ def in_big_stack(fn: Callable[[], Any]) -> Any:
     return result[0] if result else None
 
 
-def measure(
-    value_cls: Any,
-    plan: list[tuple[str, int, int]],
-    repeat: int,
-    parents: Callable[[Any], Any],
-    big_stack: bool,
-) -> dict[str, float]:
-    """Best-of-``repeat`` times for the plan, per op of the plan, and memory per node.
+class Engine:
+    """One engine under test: its Value class and how to run its backward pass."""
+
+    def __init__(self, name: str, value_cls: Any, parents: Callable[[Any], Any], big_stack: bool):
+        self.name = name
+        self.value_cls = value_cls
+        self.parents = parents
+        self.big_stack = big_stack  # micrograd's backward recurses once per node
+        self.best_fwd = self.best_bwd = float("inf")
+        self.graph_nodes = 0
+
+    def time_once(self, plan: list[tuple[str, int, int]]) -> None:
+        """Build the plan's graph and run backward once, keeping the best times."""
+        gc.collect()
+        t0 = time.perf_counter()
+        nodes = build(self.value_cls, plan)
+        t1 = time.perf_counter()
+        root = nodes[-1]
+        if self.big_stack:
+            in_big_stack(root.backward)
+        else:
+            root.backward()
+        t2 = time.perf_counter()
+        self.best_fwd = min(self.best_fwd, t1 - t0)
+        self.best_bwd = min(self.best_bwd, t2 - t1)
+        self.graph_nodes = count_nodes([root], self.parents)
+
+    def memory(self, plan: list[tuple[str, int, int]]) -> tuple[float, float]:
+        """Bytes per node built and per op of the plan, as tracemalloc sees them."""
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        nodes = build(self.value_cls, plan)
+        size = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        return size / count_nodes(nodes, self.parents), size / len(plan)
+
+
+def measure(engines: list[Engine], plan: list[tuple[str, int, int]], repeat: int) -> None:
+    """Time every engine ``repeat`` times, taking turns, so that a slow spell of a shared
+    machine falls on all of them; print the best times per op of the plan.
 
     Times are per op of the plan, the same program for every engine: an engine that
     needs fewer nodes for it (autograd_lite keeps a number mixed into an op inside the
     op's node) is not charged per node it did not make.
     """
-    best_fwd = best_bwd = float("inf")
     for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        nodes = build(value_cls, plan)
-        t1 = time.perf_counter()
-        root = nodes[-1]
-        if big_stack:
-            in_big_stack(root.backward)
-        else:
-            root.backward()
-        t2 = time.perf_counter()
-        best_fwd, best_bwd = min(best_fwd, t1 - t0), min(best_bwd, t2 - t1)
-        n_graph = count_nodes([root], parents)
-        del nodes, root
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    nodes = build(value_cls, plan)
-    size = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
-    n_built = count_nodes(nodes, parents)
-    del nodes
-    return {
-        "fwd_us": best_fwd / len(plan) * 1e6,
-        "bwd_us": best_bwd / len(plan) * 1e6,
-        "bytes": size / n_built,
-        "bytes_op": size / len(plan),
-        "graph": n_graph,
-    }
+        for engine in engines:
+            engine.time_once(plan)
+    print(
+        f"{'engine':<16}{'forward µs/op':>15}{'backward µs/op':>16}{'nodes':>9}"
+        f"{'bytes/node':>12}{'bytes/op':>10}"
+    )
+    bytes_per_op = {}
+    for e in engines:
+        per_node, bytes_per_op[e.name] = e.memory(plan)
+        print(
+            f"{e.name:<16}{e.best_fwd / len(plan) * 1e6:>15.3f}"
+            f"{e.best_bwd / len(plan) * 1e6:>16.3f}{e.graph_nodes:>9,}"
+            f"{per_node:>12.0f}{bytes_per_op[e.name]:>10.0f}"
+        )
+    if len(engines) == 2:
+        ours, mg = engines
+        print(
+            f"autograd_lite is {mg.best_fwd / ours.best_fwd:.1f}x faster forward, "
+            f"{mg.best_bwd / ours.best_bwd:.1f}x faster backward, and uses "
+            f"{bytes_per_op[mg.name] / bytes_per_op[ours.name]:.1f}x less memory than micrograd"
+        )
 
 
 def chain(n: int) -> float:
@@ -145,7 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=100_000)
     parser.add_argument("--chain", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     plan = make_plan(args.nodes)
 
@@ -153,30 +178,14 @@ def main() -> None:
         f"random graph of {args.nodes:,} mixed ops (+ * - relu, constants), best of "
         f"{args.repeat}; garbage collector on, as users have it; times per op of the graph"
     )
-    ours = measure(Value, plan, args.repeat, lambda v: v.parents, False)
-    results = {"autograd_lite": ours}
+    engines = [Engine("autograd_lite", Value, lambda v: v.parents, big_stack=False)]
     try:
         from micrograd.engine import Value as MicroValue
     except ImportError:
         print("micrograd not installed (pip install micrograd==0.1.0): no ratios")
     else:
-        results["micrograd 0.1.0"] = measure(MicroValue, plan, args.repeat, lambda v: v._prev, True)
-    print(
-        f"{'engine':<16}{'forward µs/op':>15}{'backward µs/op':>16}{'nodes':>9}"
-        f"{'bytes/node':>12}{'bytes/op':>10}"
-    )
-    for name, r in results.items():
-        print(
-            f"{name:<16}{r['fwd_us']:>15.3f}{r['bwd_us']:>16.3f}{r['graph']:>9,}"
-            f"{r['bytes']:>12.0f}{r['bytes_op']:>10.0f}"
-        )
-    if len(results) == 2:
-        mg = results["micrograd 0.1.0"]
-        print(
-            f"autograd_lite is {mg['fwd_us'] / ours['fwd_us']:.1f}x faster forward, "
-            f"{mg['bwd_us'] / ours['bwd_us']:.1f}x faster backward, and uses "
-            f"{mg['bytes_op'] / ours['bytes_op']:.1f}x less memory than micrograd"
-        )
+        engines.append(Engine("micrograd 0.1.0", MicroValue, lambda v: v._prev, big_stack=True))
+    measure(engines, plan, args.repeat)
     if args.chain:
         gc.collect()  # micrograd's nodes sit in reference cycles: clear them away first
         print(
