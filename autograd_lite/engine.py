@@ -73,6 +73,8 @@ def _leaf(data: float, label: str = "") -> Value:
 # A node made by a primitive keeps at most two parents, each with its local
 # derivative, in plain slots (_a, _la) and (_b, _lb) rather than in tuples: one
 # allocation per node instead of three, which keeps the garbage collector quiet.
+# The three node makers below fill their slots inline, each in full, rather than
+# through a shared helper: a call more per op would cost every forward pass.
 
 
 def _unary(prim: Primitive, a: Value) -> Value:
