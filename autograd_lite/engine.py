@@ -52,10 +52,8 @@ def _number(x: object) -> float | None:
         return x  # type: ignore[return-value]
     if kind is int:
         return float(x)  # type: ignore[arg-type]
-    if isinstance(x, Value):
-        return None
     try:
-        return _as_float(x)
+        return _as_float(x)  # a Value is no real number: TypeError
     except TypeError:
         return None
 
@@ -187,7 +185,7 @@ class Value:
         (4.389056098930650, 2.0)
     """
 
-    # The slots the reverse pass reads come first, so that they share a cache line.
+    # The slots the reverse pass reads come first, next to each other in memory.
     __slots__ = (
         "_a",
         "_b",
