@@ -69,3 +69,12 @@ def test_explain_touches_no_grad_and_rejects_non_values():
     assert a.grad == 0.0
     with pytest.raises(TypeError, match="float"):
         ag.explain(1.0)
+
+
+def test_numbers_mixed_into_ops_are_no_leaves_of_the_table():
+    x = Value(0.5, label="x")
+    y = (1 - x * 2).tanh()
+    y.backward()
+    explanation = ag.explain(y)
+    assert [s.parent for s in explanation][-1] is x and len(explanation) == 3
+    assert str(explanation).splitlines()[-1] == f"gradients of the leaves: dout/dx = {x.grad:.6g}"
