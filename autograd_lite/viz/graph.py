@@ -4,8 +4,8 @@ Each Value becomes a record ``label | data | grad`` and each op a small oval bet
 its inputs and its result, so the picture reads like the forward pass, left to right;
 the backward pass runs along the same arrows in reverse.
 
-Only ``.data .grad .op .parents .label`` of the Values are read, and the parameters
-of an op that has one (the exponent of ``x ** 2``).
+Only ``.data .grad .op .parents .label`` of the Values are read, and the number or
+the parameters of an op that has one (the 2 of ``x * 2``, the exponent of ``x ** 2``).
 """
 
 from __future__ import annotations
