@@ -29,5 +29,5 @@ def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
     if name == "compile":  # lives with numpy, which is imported only when needed
-        return importlib.import_module(".tracing", __name__).compile
+        return importlib.import_module(".compiler", __name__).compile
     raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")

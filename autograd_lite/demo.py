@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
-from . import data, nn, optim, tracing, train
+from . import compiler, data, nn, optim, train
 from .files import write_atomically
 
 HIDDEN = [16, 16, 1]
@@ -132,7 +132,7 @@ def _draw(model: nn.MLP, X: object, y: object, history: train.History, out: Path
             "decision_boundary.png",
             # the grid is scored in one numpy pass: the MLP traces like the training step
             lambda: viz.plot_decision_boundary(
-                model, X, y, predict=tracing.compile(model, model.nin)
+                model, X, y, predict=compiler.compile(model, model.nin)
             ),
         ),
         ("loss_curve.png", lambda: viz.plot_history(history)),

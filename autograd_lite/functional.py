@@ -1,11 +1,103 @@
-"""The functional layer: gradients as return values, Hessians, and a numerical check."""
+"""The functional layer: gradients as return values, derivatives of any order, Hessians,
+and a numerical check."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Literal, overload
 
-from .engine import Number, Value, as_values, gradient_graph, gradients
+from .engine import Number, Operand, Value, as_values, gradients, recording, topological_order
+from .primitives import FLOAT_OPS, WithNumber
+
+# --- derivatives as graphs, for higher order -------------------------------------------
+
+
+class ValueOps:
+    """The functions a derivative formula may call, on Values (for higher order).
+
+    The table's formulas (:mod:`autograd_lite.primitives`) call these through their
+    ``ops`` argument; with floats they are :class:`~autograd_lite.primitives.FloatOps`.
+    At a singular point (sqrt'(0), 0 ** negative) the derivative is a constant inf,
+    which has no derivative of its own, so there they return a float. They read the
+    numbers through ``_data``, so that a traced function may take gradients too (the
+    branch is then frozen at the traced sample; see :mod:`autograd_lite.compiler`).
+    """
+
+    @staticmethod
+    def sin(x: Value) -> Value:
+        return x.sin()
+
+    @staticmethod
+    def cos(x: Value) -> Value:
+        return x.cos()
+
+    @staticmethod
+    def log(x: Value) -> Value:
+        return x.log()
+
+    @staticmethod
+    def div(a: Operand, b: Value) -> Value | float:
+        if b._data == 0:  # a singular point (sqrt'(0)): the derivative is a constant inf
+            return FLOAT_OPS.div(float(a), 0.0)
+        return a / b
+
+    @staticmethod
+    def pow(a: Value, b: Operand) -> Value | float:
+        exponent = float(b)
+        if a._data == 0 and exponent <= 0:  # singular at a zero base: constant
+            return FLOAT_OPS.pow(0.0, exponent)
+        return a**b
+
+    @staticmethod
+    def mul_log(out: Value, base: Value) -> Value | float:
+        return 0.0 if out._data == 0 else out * base.log()
+
+    @staticmethod
+    def step(x: Value, below: float = 0.0) -> float:
+        return FLOAT_OPS.step(x._data, below)
+
+    @staticmethod
+    def sign(x: Value) -> float:
+        return FLOAT_OPS.sign(x._data)
+
+
+VALUE_OPS = ValueOps
+
+
+def gradient_graph(root: Value, seed: Value) -> dict[Value, Value]:
+    """d root / d node × seed for every node root depends on, each a Value built as a graph.
+
+    The reverse pass of :func:`~autograd_lite.engine.reference_gradients`, but each local
+    derivative is the primitive's own formula evaluated on the graph's nodes (with
+    :class:`ValueOps`) instead of the float the forward pass recorded, so every
+    gradient is itself a graph that can be differentiated again, to any order.
+    """
+    buffer: dict[Value, Value] = {root: seed}
+    with recording(True):
+        for node in reversed(topological_order(root)):
+            g = buffer.get(node)
+            prim = node.primitive
+            if g is None or prim is None:
+                continue
+            parents = node.parents
+            if isinstance(prim, WithNumber):
+                # the formula reads the number as the constant leaf it stands for
+                locals_ = prim.local(VALUE_OPS, parents[0], Value(node.number), node)  # type: ignore[arg-type]
+            else:
+                locals_ = prim.local(VALUE_OPS, *parents, node)
+            for parent, local in zip(parents, locals_, strict=True):
+                if isinstance(local, float | int):
+                    if local == 0:
+                        continue  # a locally constant zero derivative adds nothing
+                    contribution = g if local == 1 else g * local
+                else:
+                    contribution = local * g
+                previous = buffer.get(parent)
+                buffer[parent] = contribution if previous is None else previous + contribution
+    return buffer
+
+
+# --- the public functions ---------------------------------------------------------------
 
 
 def _check_inputs(output: object, inputs: Sequence[object]) -> None:

@@ -5,22 +5,13 @@
     history = fit(model, X, y, loss="hinge", epochs=100)
 
 One epoch visits every sample once, in mini-batches or as one full batch, and each
-batch is one gradient step done by :func:`train_step`: forward, loss, zero_grad,
-backward, update.
-
-Labels are class ids 0, 1, ... as the ``data`` module makes them. A named loss says how
-they are read and how a model output becomes a predicted class:
-
-* ``"hinge"``: one output, a score s; labels 0/1 become −1/+1; class 1 if s > 0.
-* ``"bce"`` (or ``"binary_cross_entropy"``): one output, a logit x (no sigmoid on the
-  output layer); labels 0/1; class 1 if x > 0.
-* ``"mse"``, ``"sse"``: one output aiming at the label 0/1, class 1 if it is > 0.5; or
-  one output per class aiming at a one-hot vector, the argmax.
-* ``"cross_entropy"``: one logit per class; the argmax.
-
-A callable ``loss(outputs, labels) -> Value`` may be given instead; it receives the
-batch's model outputs and labels as they are, and ``threshold`` sets the decision
-rule for one-output models (class 1 if output > threshold).
+batch is one gradient step (:mod:`autograd_lite.steps`): forward, loss, zero_grad,
+backward, update, on the scalar graph or through compiled tapes. What the loss is,
+how it reads the labels and how an output becomes a class is the objective's
+(:mod:`autograd_lite.objectives`). A callable ``loss(outputs, labels) -> Value`` may be
+given instead of a name; it receives the batch's model outputs and labels as they are,
+and ``threshold`` sets the decision rule for one-output models (class 1 if output >
+threshold).
 """
 
 from __future__ import annotations
@@ -29,138 +20,19 @@ import gc
 import math
 import numbers
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm  # type: ignore[import-untyped]
 
-from . import losses
-from .engine import Value, no_grad
+from .compiler import TracingError
+from .engine import no_grad
+from .objectives import LossFn, objective, output_numbers, predicted_classes
 from .optim import Adam, Optimizer
-from .tracing import CompiledStep, TracingError
-
-Output = Value | list[Value]
-LossFn = Callable[[list[Any], list[int]], Value]
-
-
-class Model(Protocol):
-    """Anything callable on one sample that has parameters, e.g. an ``nn.MLP``."""
-
-    def __call__(self, x: Sequence[float]) -> Output: ...
-
-    def parameters(self) -> list[Value]: ...
-
-
-# --- what each named loss means ---------------------------------------------------
-
-
-def _one_output(outputs: list[Any], name: str) -> list[Value]:
-    if isinstance(outputs[0], list):
-        raise ValueError(
-            f"loss {name!r} needs a model with one output, got {len(outputs[0])} outputs"
-        )
-    return outputs
-
-
-def _squares(outputs: list[Any], labels: list[int]) -> tuple[list[Value], list[float]]:
-    """Outputs and targets for squared errors: 0/1 for one output, else one-hot vectors."""
-    if not isinstance(outputs[0], list):
-        return outputs, [float(c) for c in labels]
-    k = len(outputs[0])
-    flat = [v for out in outputs for v in out]
-    targets: list[float] = []
-    for c in labels:
-        if not 0 <= c < k:
-            raise ValueError(f"label {c} is not a class of a model with {k} outputs")
-        targets.extend(1.0 if j == c else 0.0 for j in range(k))
-    return flat, targets
-
-
-def _hinge(outputs: list[Any], labels: list[int]) -> Value:
-    return losses.hinge(_one_output(outputs, "hinge"), [2 * c - 1 for c in labels])
-
-
-def _bce(outputs: list[Any], labels: list[int]) -> Value:
-    return losses.binary_cross_entropy(_one_output(outputs, "bce"), labels)
-
-
-def _mse(outputs: list[Any], labels: list[int]) -> Value:
-    return losses.mse(*_squares(outputs, labels))
-
-
-def _sse(outputs: list[Any], labels: list[int]) -> Value:
-    return losses.sse(*_squares(outputs, labels))
-
-
-def _cross_entropy(outputs: list[Any], labels: list[int]) -> Value:
-    if not isinstance(outputs[0], list):
-        raise ValueError("loss 'cross_entropy' needs a model with one output per class")
-    terms = [losses.cross_entropy(out, c) for out, c in zip(outputs, labels, strict=True)]
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    return total * (1.0 / len(terms))
-
-
-@dataclass(frozen=True)
-class Objective:
-    """A loss over a batch, with the rule that turns one output into a class.
-
-    Attributes:
-        name: the loss's name.
-        loss: ``loss(outputs, labels) -> Value`` for a batch.
-        threshold: a one-output model predicts class 1 when its output exceeds this
-            (a many-output model predicts the argmax).
-        binary: whether the labels must be 0/1.
-    """
-
-    name: str
-    loss: LossFn
-    threshold: float = 0.0
-    binary: bool = False
-
-    def correct(self, outputs: list[Any], labels: list[int]) -> int:
-        """How many of the outputs are classified as their labels."""
-        return sum(
-            _decide(out, self.threshold) == c for out, c in zip(outputs, labels, strict=True)
-        )
-
-
-OBJECTIVES: dict[str, Objective] = {
-    "hinge": Objective("hinge", _hinge, 0.0, binary=True),
-    "bce": Objective("bce", _bce, 0.0, binary=True),
-    "mse": Objective("mse", _mse, 0.5),
-    "sse": Objective("sse", _sse, 0.5),
-    "cross_entropy": Objective("cross_entropy", _cross_entropy),
-}
-OBJECTIVES["binary_cross_entropy"] = OBJECTIVES["bce"]
-
-
-def objective(loss: str | LossFn, threshold: float | None = None) -> Objective:
-    """The :class:`Objective` for a loss name or a callable ``loss(outputs, labels)``."""
-    if isinstance(loss, str):
-        if loss not in OBJECTIVES:
-            names = ", ".join(repr(k) for k in OBJECTIVES)
-            raise ValueError(f"unknown loss {loss!r}; choose one of {names} or pass a callable")
-        chosen = OBJECTIVES[loss]
-        if threshold is None:
-            return chosen
-        return Objective(chosen.name, chosen.loss, float(threshold), chosen.binary)
-    if not callable(loss):
-        raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
-    name = getattr(loss, "__name__", "custom")
-    return Objective(name, loss, 0.0 if threshold is None else float(threshold))
-
-
-def _decide(output: Output, threshold: float) -> int:
-    if isinstance(output, list):
-        scores = [v.data for v in output]
-        return scores.index(max(scores))
-    return int(output.data > threshold)
-
+from .steps import CompiledStep, Model, TrainingStep, scalar_step
 
 # --- checking the inputs ----------------------------------------------------------
 
@@ -218,43 +90,6 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def train_step(
-    model: Model,
-    goal: Objective,
-    optimizer: Optimizer,
-    xb: list[list[float]],
-    yb: list[int],
-    l2: float = 0.0,
-) -> tuple[float, int]:
-    """One gradient step on one batch: forward, loss, zero_grad, backward, update.
-
-    This is the only place ``fit`` touches the engine; another implementation with
-    the same signature (e.g. a compiled one) can take its place.
-
-    Args:
-        model: the network.
-        goal: the loss and its decision rule.
-        optimizer: updates the weights.
-        xb: the batch's inputs, one list of floats per sample.
-        yb: the batch's labels.
-        l2: the strength of an L2 penalty ``l2 · Σ w²`` added to the loss.
-
-    Returns:
-        ``(loss, correct)``: the batch's loss (penalty included) and how many of its
-        samples the model classified right, both before the update.
-    """
-    outputs = [model(x) for x in xb]
-    loss = goal.loss(outputs, yb)
-    if not isinstance(loss, Value):
-        raise TypeError(f"the loss must return a Value, got {type(loss).__name__}")
-    if l2:
-        loss = loss + losses.l2(model.parameters(), l2)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.data, goal.correct(outputs, yb)
 
 
 _FIELDS = ("loss", "accuracy", "lr")
@@ -350,10 +185,10 @@ def fit(
     # A named loss says whether it sums or averages its samples, which the compiled
     # step needs; a callable loss is compiled only on request (and then must be traceable).
     named = isinstance(loss, str)
-    step = (
+    step: TrainingStep = (
         CompiledStep(None if named else "mean")
         if compiled or (compiled is None and named)
-        else train_step
+        else scalar_step
     )
     n = len(rows)
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
@@ -372,9 +207,9 @@ def fit(
                     try:
                         batch_loss, batch_correct = step(model, goal, optimizer, xb, yb, l2)
                     except TracingError as e:
-                        if compiled or step is train_step:
+                        if compiled or step is scalar_step:
                             raise
-                        step = train_step  # cannot be traced: build the scalar graph
+                        step = scalar_step  # cannot be traced: build the scalar graph
                         warnings.warn(
                             f"fit: training on the scalar graph, slower, because the "
                             f"loss or model cannot be compiled: {str(e).splitlines()[0]}",
@@ -417,7 +252,7 @@ def predict(model: Model, X: Any, threshold: float = 0.0) -> np.ndarray:
     """
     rows, _ = _rows(X)
     with no_grad(), collector_paused():
-        return np.array([_decide(model(x), threshold) for x in rows], dtype=np.int64)
+        return predicted_classes(output_numbers([model(x) for x in rows]), threshold)
 
 
 def accuracy(model: Model, X: Any, y: Any, threshold: float = 0.0) -> float:

@@ -9,7 +9,7 @@ the same initial weights, so their losses must agree; the script checks that.
 
 Rows:
 
-* ``compiled step``: ``tracing.CompiledStep``, the drop-in for ``train.train_step``
+* ``compiled step``: ``steps.CompiledStep``, the compiled twin of ``steps.scalar_step``
   (one tape per class label, the L2 penalty in closed form).
 * ``compiled tape``: one ``ag.compile``d per-sample loss with the label as a third
   input, ``(1 - y·model(x)).relu() + 1e-4·Σw²``, run with ``value_and_grad``.
@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 
 import autograd_lite as ag
-from autograd_lite import data, losses, nn, optim, train
-from autograd_lite.tracing import CompiledStep
+from autograd_lite import data, losses, nn, optim
+from autograd_lite.objectives import objective
+from autograd_lite.steps import CompiledStep
 from demo_step import HIDDEN, L2, Step, installed, lr_at, micrograd_step
 
 SIZES = (100, 1000)
@@ -47,7 +48,7 @@ def compiled_step(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
     model = nn.MLP(2, HIDDEN)
     model.load_state_dict(state)
     sgd = optim.SGD(model.parameters(), lr=lr_at(0))
-    goal = train.objective("hinge")
+    goal = objective("hinge")
     step_fn = CompiledStep()
     rows, labels = X.tolist(), y.tolist()
 

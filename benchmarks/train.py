@@ -23,8 +23,9 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from autograd_lite import data, nn, optim, train
-from autograd_lite.tracing import CompiledStep
+from autograd_lite import data, nn, optim, steps, train
+from autograd_lite.objectives import objective
+from autograd_lite.steps import CompiledStep
 from demo_step import HIDDEN, L2, Step, installed, lr_at, micrograd_step
 
 TARGET_RATIO = 30.0
@@ -35,7 +36,7 @@ Factory = Callable[[list[list[float]], list[int], dict[str, Any]], Step]
 
 def autograd_lite_step(rows: list[list[float]], labels: list[int], state: dict[str, Any]) -> Step:
     """The step on the scalar graph of Values, as ``train.fit(compiled=False)`` takes it."""
-    return _fit_step(rows, labels, state, train.train_step)
+    return _fit_step(rows, labels, state, steps.scalar_step)
 
 
 def compiled_step(rows: list[list[float]], labels: list[int], state: dict[str, Any]) -> Step:
@@ -49,7 +50,7 @@ def _fit_step(
     model = nn.MLP(2, HIDDEN)
     model.load_state_dict(state)
     optimizer = optim.SGD(model.parameters(), lr=lr_at(0))
-    goal = train.objective("hinge")
+    goal = objective("hinge")
 
     def step(k: int) -> float:
         optimizer.lr = lr_at(k)

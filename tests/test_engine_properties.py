@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 
 import autograd_lite as ag
-from autograd_lite import Value
+from autograd_lite import Value, engine
 from graphs import KINKED, programs, replay
 
 
@@ -71,3 +71,15 @@ def test_second_derivatives_match_differences_of_first(program):
 
         numeric = (d_first(h) - d_first(-h)) / (2 * h)
         assert second[k] == pytest.approx(numeric, rel=1e-3, abs=1e-4)
+
+
+@given(programs())
+def test_the_fast_pass_equals_the_plain_reference_pass(program):
+    leaves, steps = program
+    xs, nodes, out = build(leaves, steps)
+    reference = engine.reference_gradients(out, 1.5)
+    fast = engine.gradients(out, 1.5)
+    assert set(reference) == set(fast)
+    for node, g in reference.items():
+        same_nan = g != g and fast[node] != fast[node]
+        assert same_nan or fast[node] == pytest.approx(g, rel=1e-12, abs=1e-12)

@@ -7,7 +7,8 @@ import gc
 import numpy as np
 import pytest
 
-from autograd_lite import Value, data, losses, nn, optim, train
+from autograd_lite import Value, data, losses, nn, optim, steps, train
+from autograd_lite.objectives import objective
 
 XOR_X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 XOR_Y = [0, 1, 1, 0]
@@ -58,10 +59,10 @@ def test_train_step_does_forward_backward_update_and_counts_correct():
     model = nn.MLP(2, [3, 1], seed=0)
     before = [p.data for p in model.parameters()]
     opt = optim.SGD(model.parameters(), lr=0.1)
-    goal = train.objective("hinge")
+    goal = objective("hinge")
     rows, labels = [[1.0, 0.0], [0.0, 1.0]], [1, 0]
     expected_correct = sum(int(model(x).data > 0) == c for x, c in zip(rows, labels, strict=True))  # type: ignore[union-attr]
-    loss, correct = train.train_step(model, goal, opt, rows, labels)
+    loss, correct = steps.scalar_step(model, goal, opt, rows, labels)
     assert correct == expected_correct
     assert loss > 0
     after = [p.data for p in model.parameters()]

@@ -83,14 +83,6 @@ def _scores(model: Any, points: Any, predict: Callable[[Any], Any] | None) -> An
     return out[:, 0] if out.shape[1] == 1 else out
 
 
-def _classes(scores: Any, threshold: float) -> Any:
-    import numpy as np
-
-    if scores.ndim == 1:
-        return (scores > threshold).astype(int)
-    return np.argmax(np.nan_to_num(scores, nan=-np.inf), axis=1)
-
-
 def plot_decision_boundary(
     model: Callable[[Any], Any],
     X: Any,
@@ -126,6 +118,8 @@ def plot_decision_boundary(
     """
     import numpy as np
 
+    from ..objectives import predicted_classes
+
     X = np.asarray(X, dtype=float)
     y = np.asarray(y).astype(int).ravel()
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
@@ -144,7 +138,7 @@ def plot_decision_boundary(
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     scores = _scores(model, np.vstack([grid, X]), predict)
     grid_scores, data_scores = scores[: len(grid)], scores[len(grid) :]
-    accuracy = float(np.mean(_classes(data_scores, threshold) == y))
+    accuracy = float(np.mean(predicted_classes(data_scores, threshold) == y))
 
     fig = _new_figure(figsize=(5.5, 5))
     ax = fig.add_subplot()

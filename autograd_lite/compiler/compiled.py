@@ -1,0 +1,233 @@
+"""The public face of the compiler: ``compile(fn, n_inputs)`` and the function it makes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..engine import Value
+from .interpreter import Program
+from .tape import Tape, build_tape
+
+__all__ = ["CompiledFunction", "compile"]
+
+Array = np.ndarray
+
+_REDUCTIONS = ("mean", "sum")
+
+
+class CompiledFunction:
+    """``fn`` compiled into a tape, run on a whole batch at once.
+
+    Made by :func:`compile`. The first call traces ``fn`` (unless ``example`` was
+    given), on the batch's first and last rows; later calls only replay the tape.
+
+    Tracing changes nothing outside the traced call, so threads may trace and run
+    compiled functions at once (two threads' first calls may both trace; either tape
+    is right).
+
+    Attributes:
+        fn: the traced function.
+        n_inputs: the number of inputs, the columns of X.
+        fuse: whether sums of products run as matrix products.
+    """
+
+    def __init__(self, fn: Callable[[list[Value]], Any], n_inputs: int, fuse: bool = True) -> None:
+        self.fn = fn
+        self.n_inputs = n_inputs
+        self.fuse = fuse
+        self._program: Program | None = None
+
+    # --- tracing ---
+
+    def trace(self, X: Any) -> Tape:
+        """Trace ``fn`` on the first and last rows of ``X`` (once; later calls keep it).
+
+        Args:
+            X: samples, shape (n, n_inputs) (or one sample, shape (n_inputs,)).
+
+        Returns:
+            The :class:`Tape`.
+        """
+        if self._program is None:
+            A = self._check(X, allow_one=True)
+            last = len(A) - 1
+            tape = build_tape(self.fn, A[0].tolist(), A[last].tolist(), rows=(0, last))
+            self._program = Program(tape, self.fuse)
+        return self._program.tape
+
+    @property
+    def tape(self) -> Tape:
+        """The tape (fn must have been traced, by a call or by ``trace``)."""
+        return self._ready().tape
+
+    @property
+    def parameters(self) -> list[Value]:
+        """The linked leaves: the Values the tape reads at each run and gives gradients."""
+        return list(self.tape.linked)
+
+    def _ready(self) -> Program:
+        if self._program is None:
+            raise RuntimeError("fn has not been traced yet: call the compiled function on data")
+        return self._program
+
+    def _check(self, X: Any, allow_one: bool = False) -> Array:
+        try:
+            A = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"X must be an array of numbers of shape (n, {self.n_inputs}), "
+                f"got {type(X).__name__}"
+            ) from None
+        if allow_one and A.ndim == 1 and len(A) == self.n_inputs:
+            A = A[None, :]
+        if A.ndim != 2 or A.shape[1] != self.n_inputs:
+            hint = " (for one sample use X.reshape(1, -1))" if A.ndim == 1 else ""
+            raise ValueError(
+                f"X must have shape (n, {self.n_inputs}): one row per sample, one column per "
+                f"input; got shape {A.shape}{hint}"
+            )
+        if len(A) == 0:
+            raise ValueError("X has no rows (an empty batch)")
+        return A
+
+    def _start(self, X: Any) -> tuple[Program, Array]:
+        A = self._check(X)
+        self.trace(A)
+        return self._ready(), A
+
+    def _outputs(self, program: Program, vals: list[Any]) -> Array:
+        columns = [vals[k] for k in program.tape.outputs]
+        if program.tape.single:
+            return np.array(columns[0], dtype=np.float64)
+        return np.stack(columns, axis=1)
+
+    # --- running ---
+
+    def __call__(self, X: Any) -> Array:
+        """fn on every row of X.
+
+        Args:
+            X: shape (n, n_inputs).
+
+        Returns:
+            Shape (n,) if fn returns a Value, (n, k) if it returns a list of k Values.
+        """
+        program, A = self._start(X)
+        return self._outputs(program, program.forward(A))
+
+    def backward(self, X: Any, grad: Any) -> tuple[Array, Array]:
+        """Run fn on X and the reverse pass from its outputs, for every sample at once.
+
+        Like ``Value.backward(grad)`` on each sample's outputs: adds
+        ``Σ_i grad[i] · d outputs[i] / d p`` into ``p.grad`` for every linked leaf p.
+
+        Args:
+            X: shape (n, n_inputs).
+            grad: the seed of each output of each sample, shaped like the outputs
+                ((n,) or (n, k)).
+
+        Returns:
+            ``(outputs, input_grads)``: fn's outputs, and d Σ grad·outputs / d X,
+            shape (n, n_inputs).
+        """
+        program, A = self._start(X)
+        n = len(A)
+        tape = program.tape
+        shape = (n,) if tape.single else (n, len(tape.outputs))
+        G = np.asarray(grad, dtype=np.float64)
+        if G.shape != shape:
+            raise ValueError(f"grad must be shaped like the outputs, {shape}; got {G.shape}")
+        columns = [G] if tape.single else list(np.ascontiguousarray(G.T))
+        return self._run_backward(program, A, columns)
+
+    def value_and_grad(
+        self, X: Any, reduction: str = "mean", output: int | None = None
+    ) -> tuple[float, Array]:
+        """The batch's loss and its gradient: the per-sample outputs reduced to one number.
+
+        Adds d loss / d p into ``p.grad`` for every linked leaf p (gradients accumulate,
+        as with ``backward``; zero them first, e.g. with the optimizer's ``zero_grad``).
+
+        Args:
+            X: shape (n, n_inputs); with targets as extra inputs, fn can be a loss.
+            reduction: ``"mean"`` or ``"sum"`` of the output over the batch.
+            output: which output is the loss, when fn returns a list of several.
+
+        Returns:
+            ``(loss, outputs)``: the reduced loss, and all outputs of every sample.
+        """
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        program, A = self._start(X)
+        n, outs = len(A), len(program.tape.outputs)
+        if output is None:
+            if outs > 1:
+                raise ValueError(
+                    f"fn has {outs} outputs; say which one is the loss with output=..."
+                )
+            output = 0
+        if not 0 <= output < outs:
+            raise ValueError(f"output must be in [0, {outs}), got {output}")
+        weight = 1.0 / n if reduction == "mean" else 1.0
+        columns = [np.zeros(n) for _ in range(outs)]
+        columns[output] = np.full(n, weight)
+        outputs, _ = self._run_backward(program, A, columns)
+        column = outputs if program.tape.single else outputs[:, output]
+        total = float(np.sum(column))
+        return (total / n if reduction == "mean" else total), outputs
+
+    def _run_backward(
+        self, program: Program, A: Array, columns: list[Array]
+    ) -> tuple[Array, Array]:
+        tape = program.tape
+        vals = program.forward(A)
+        seeds: dict[int, Array] = {}
+        for k, g in zip(tape.outputs, columns, strict=True):
+            seeds[k] = g if k not in seeds else seeds[k] + g
+        grads = program.backward(vals, seeds)
+        for p, g in zip(tape.linked, grads, strict=False):
+            if g is not None:
+                p.grad += float(g)
+        nu = tape.uniform
+        zero = np.zeros(len(A))
+        dX = np.stack([zero if g is None else g for g in grads[nu : nu + tape.n_inputs]], axis=1)
+        return self._outputs(program, vals), dX
+
+    def __repr__(self) -> str:
+        name = getattr(self.fn, "__name__", type(self.fn).__name__)
+        state = repr(self._program.tape) if self._program else "not traced yet"
+        return f"CompiledFunction({name}, n_inputs={self.n_inputs}: {state})"
+
+
+def compile(
+    fn: Callable[[list[Value]], Any], n_inputs: int, example: Any = None, fuse: bool = True
+) -> CompiledFunction:
+    """Compile ``fn`` into a tape that runs on a whole batch of samples at once.
+
+    Args:
+        fn: maps a list of ``n_inputs`` Values to a Value or a list of Values, e.g. a
+            model (``nn.MLP`` is such a function) or a per-sample loss.
+        n_inputs: how many inputs fn takes (the columns of X).
+        example: samples to trace with now, shape (m, n_inputs); by default fn is
+            traced at the first call, on that batch's first and last rows.
+        fuse: run sums of products (neurons, layers) as matrix products; False keeps
+            one numpy call per op of the graph (results equal to the scalar engine's
+            to the last bits more often, and easier to follow).
+
+    Returns:
+        A :class:`CompiledFunction`.
+
+    Raises:
+        TracingError: see the module notes.
+    """
+    if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
+        raise ValueError(f"n_inputs must be a positive int, got {n_inputs!r}")
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    compiled = CompiledFunction(fn, n_inputs, fuse)
+    if example is not None:
+        compiled.trace(example)
+    return compiled

@@ -1,0 +1,157 @@
+"""The interpreter: a tape run forward and backward on a whole batch with numpy.
+
+Each per-sample slot holds an array of n numbers, one per sample, and each
+instruction is one numpy call on whole arrays: one Python step per op for the
+batch, not per sample. Shared slots (a parameter, the ``w * w`` of an L2 penalty)
+stay single floats, computed once per run. The backward pass walks the tape in
+reverse with the table's own local derivative formulas, evaluated on arrays
+(:class:`~autograd_lite.array_ops.NumpyOps`), and sums each shared slot's gradient
+over the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..array_ops import NUMPY_OPS, batched
+from ..primitives import FLOAT_OPS
+from .fusion import Dense, Map, find_blocks
+from .tape import Tape
+
+__all__ = ["Op", "Program"]
+
+Array = np.ndarray
+
+
+class Op(NamedTuple):
+    """One instruction made ready to run: ``slot[output] = forward(slot[a], slot[b])``.
+
+    Attributes:
+        forward: the primitive's forward, on arrays (or floats, for shared slots).
+        local: the primitive's local derivative formula.
+        a, b: the operand slots; ``b`` is None for an op of one operand.
+        output: the result's slot.
+        a_shared, b_shared: whether the operand is a shared slot, whose gradient is
+            summed over the batch.
+    """
+
+    forward: Callable[..., Any]
+    local: Callable[..., Any]
+    a: int
+    b: int | None
+    output: int
+    a_shared: bool
+    b_shared: bool
+
+
+class Program:
+    """A tape made ready to run: functions pre-bound, fused blocks in place.
+
+    Args:
+        tape: the traced program.
+        fuse: run groups of sums of products as matrix products.
+    """
+
+    def __init__(self, tape: Tape, fuse: bool = True) -> None:
+        self.tape = tape
+        nu = tape.uniform
+        self.one = nu  # in the shared-values vector U, after the shared slots: 1.0
+        self.shared_slot = tape.size  # vals[shared_slot] is U, built at each run
+        start = len(tape.linked)
+        self.template: list[Any] = [None] * (tape.size + 1)
+        self.template[start : start + len(tape.constants)] = tape.constants
+
+        def op(forward: Callable[..., Any], prim: Any, ins: tuple[int, ...], out: int) -> Op:
+            a, b = ins[0], ins[1] if len(ins) > 1 else None
+            return Op(forward, prim.local, a, b, out, a < nu, b is not None and b < nu)
+
+        self.uniform = [op(prim.forward, prim, ins, out) for prim, ins, out in tape.uniform_code]
+        blocks, replaced = (
+            find_blocks(tape, self.one, self.shared_slot, self.template) if fuse else ({}, set())
+        )
+        self.blocks = list(blocks.values())
+        self.code: list[Op | Dense | Map] = []
+        for prim, ins, out in tape.batched_code:
+            if out in blocks:
+                self.code.append(blocks[out])
+            elif out not in replaced:
+                self.code.append(op(batched(prim), prim, ins, out))
+
+    def forward(self, X: Array) -> list[Any]:
+        """Every slot's value for the batch X (shape (n, n_inputs), float64)."""
+        tape = self.tape
+        vals = list(self.template)
+        vals[: len(tape.linked)] = [p._data for p in tape.linked]
+        for f, _, a, b, k, _, _ in self.uniform:
+            vals[k] = f(vals[a]) if b is None else f(vals[a], vals[b])
+        nu = tape.uniform
+        if self.blocks:
+            vals[self.shared_slot] = np.array([*vals[:nu], 1.0])
+        vals[nu : nu + tape.n_inputs] = list(np.ascontiguousarray(X.T))
+        with np.errstate(all="ignore"):
+            for step in self.code:
+                if step.__class__ is Op:
+                    f, _, a, b, k, _, _ = step  # type: ignore[misc]
+                    vals[k] = f(vals[a]) if b is None else f(vals[a], vals[b])
+                else:
+                    step.forward(vals)  # type: ignore[union-attr]
+        return vals
+
+    def backward(self, vals: list[Any], seeds: dict[int, Array]) -> list[Any]:
+        """Every slot's gradient, from ``seeds`` (slot -> d objective / d slot per sample).
+
+        Per-sample slots get arrays; shared slots get the sum over the batch.
+        """
+        tape = self.tape
+        nu = tape.uniform
+        grads: list[Any] = [None] * tape.size
+        for k, g in seeds.items():
+            grads[k] = g
+        dU = np.zeros(nu + 1)
+        ops = NUMPY_OPS
+        with np.errstate(all="ignore"):
+            for step in reversed(self.code):
+                if step.__class__ is not Op:
+                    step.backward(vals, grads, dU)  # type: ignore[union-attr]
+                    continue
+                _, local, a, b, k, a_shared, b_shared = step  # type: ignore[misc]
+                g = grads[k]
+                if g is None:
+                    continue
+                if b is None:
+                    (la,) = local(ops, vals[a], vals[k])
+                    _accumulate(grads, a, la, g, a_shared)
+                else:
+                    la, lb = local(ops, vals[a], vals[b], vals[k])
+                    _accumulate(grads, a, la, g, a_shared)
+                    _accumulate(grads, b, lb, g, b_shared)
+        if self.blocks:
+            for i, d in enumerate(dU[:nu].tolist()):
+                if d:
+                    grads[i] = d if grads[i] is None else grads[i] + d
+        for _, local, a, b, k, _, _ in reversed(self.uniform):
+            g = grads[k]
+            if g is None:
+                continue
+            if b is None:
+                (la,) = local(FLOAT_OPS, vals[a], vals[k])
+                grads[a] = la * g if grads[a] is None else grads[a] + la * g
+            else:
+                la, lb = local(FLOAT_OPS, vals[a], vals[b], vals[k])
+                grads[a] = la * g if grads[a] is None else grads[a] + la * g
+                grads[b] = lb * g if grads[b] is None else grads[b] + lb * g
+        return grads
+
+
+def _accumulate(grads: list[Any], slot: int, local: Any, g: Array, shared: bool) -> None:
+    """grads[slot] += local * g, summed over the batch if the slot is shared."""
+    if isinstance(local, np.ndarray) and local.ndim:  # one local derivative per sample
+        term = np.dot(local, g) if shared else local * g
+    else:  # one for all samples, such as the 1.0 of +
+        total = g.sum() if shared else g
+        term = total if local == 1.0 else -total if local == -1.0 else local * total
+    old = grads[slot]
+    grads[slot] = term if old is None else old + term
