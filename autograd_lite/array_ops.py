@@ -1,39 +1,34 @@
 """Every primitive on numpy arrays: one number per sample, a whole batch per call.
 
-The compiled functions of :mod:`autograd_lite.tracing` replay a graph on arrays of
-shape ``(n,)``, element ``i`` belonging to sample ``i``. They need two things per
-primitive, and this module holds both:
+The compiled functions of :mod:`autograd_lite.compiler` replay a graph on arrays of
+shape ``(n,)``, element ``i`` belonging to sample ``i``. Everything they need of a
+primitive is in its row of the table (:mod:`autograd_lite.primitives`): its forward on
+arrays, its domain predicate (the same one the float forward checks) and its local
+derivative formulas, which are evaluated here with :class:`NumpyOps`, the array version
+of the few functions a formula may call. This module only binds them to numpy:
 
-* its **forward** on arrays, here, keyed by the primitive's name (and built from its
-  ``params`` for ``x ** n`` and ``leaky_relu``), with the cases where the float
-  forward raises written as a boolean mask (``invalid``);
-* its **local derivatives**, which are *not* written here: they are the table's own
-  ``local`` formulas (:mod:`autograd_lite.primitives`) evaluated with
-  :class:`NumpyOps`, the array version of the few functions a formula may call. Each
-  derivative formula is written once, and serves floats, Values and arrays alike.
+* :func:`batched` is a row's array forward, raising where the domain predicate finds
+  a sample outside the domain, with the row's own error (same type and message as
+  the scalar engine's) plus the sample's row;
+* :class:`NumpyOps` serves the derivative formulas.
 
-The float forward stays the authority on errors. Where the mask finds a sample the
-float forward would refuse (the log of 0, the square root of -1, a division by
-zero), :func:`domain_error` calls the float forward on that sample, so the error
-has the same type and message as the scalar engine's, plus the sample's row.
 Everything else follows the float forward too: ``exp(800)`` is ``inf``, sigmoid and
 tanh saturate without overflow, nan passes through.
 
 numpy warns about overflow and invalid results (``inf - inf``) where Python floats
 stay silent; evaluate inside ``np.errstate(all="ignore")`` (the compiled functions
-do), since the real errors are found by the masks.
+do), since the real errors are found by the domain predicates.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from typing import Any, NoReturn
 
 import numpy as np
 
-from .primitives import Primitive
+from .primitives import SIGMOID, Primitive
 
 Array = np.ndarray
 Operand = Any  # an array of shape (n,), or a float shared by every sample
@@ -47,6 +42,11 @@ class NumpyOps:
     sin = staticmethod(np.sin)
     cos = staticmethod(np.cos)
     log = staticmethod(np.log)
+
+    @staticmethod
+    def sigmoid(x: Operand) -> Operand:
+        """1 / (1 + e^-x) without overflow, as ``FloatOps.sigmoid``."""
+        return SIGMOID.array(np, x)
 
     @staticmethod
     def div(a: Operand, b: Operand) -> Operand:
@@ -81,125 +81,28 @@ class NumpyOps:
 NUMPY_OPS = NumpyOps
 
 
-# --- forwards -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ArrayPrimitive:
-    """A primitive's forward on arrays.
-
-    Attributes:
-        forward: the numpy computation, without checks.
-        invalid: ``invalid(*args)`` is a boolean mask (or bool) of the samples where
-            the float forward raises; None when it never does.
-    """
-
-    forward: Callable[..., Any]
-    invalid: Callable[..., Any] | None = None
-
-
-def _relu(x: Array) -> Array:
-    # As the float forward: relu(-0.0) is 0.0, relu(nan) is nan (tests hold numpy to it).
-    return np.maximum(x, 0.0)
-
-
-def _sigmoid(x: Array) -> Array:
-    # The float forward's two branches at once: e = exp(-|x|) never overflows.
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _pow(a: Operand, b: Operand) -> Operand:
-    return np.power(a, b)
-
-
-FORWARDS: dict[str, ArrayPrimitive] = {
-    "+": ArrayPrimitive(np.add),
-    "-": ArrayPrimitive(np.subtract),
-    "*": ArrayPrimitive(np.multiply),
-    "/": ArrayPrimitive(np.divide, lambda a, b: np.equal(b, 0)),
-    "**": ArrayPrimitive(_pow, lambda a, b: np.less(a, 0) | (np.equal(a, 0) & ~np.greater(b, 0))),
-    "neg": ArrayPrimitive(np.negative),
-    "exp": ArrayPrimitive(np.exp),
-    "log": ArrayPrimitive(np.log, lambda x: np.less_equal(x, 0)),
-    "tanh": ArrayPrimitive(np.tanh),
-    "sigmoid": ArrayPrimitive(_sigmoid),
-    "relu": ArrayPrimitive(_relu),
-    "sin": ArrayPrimitive(np.sin, np.isinf),
-    "cos": ArrayPrimitive(np.cos, np.isinf),
-    "sqrt": ArrayPrimitive(np.sqrt, lambda x: np.less(x, 0)),
-    "abs": ArrayPrimitive(np.abs),
-}
-"""The primitives without parameters, by name (``**`` here is a Value exponent)."""
-
-
-def _pow_by_constant(exponent: float) -> ArrayPrimitive:
-    n = exponent
-    fractional = math.isfinite(n) and not float(n).is_integer()  # no real result below 0
-
-    def invalid(x: Array) -> Array:
-        bad = np.less(x, 0) if fractional else np.zeros(np.shape(x), dtype=bool)
-        return bad | np.equal(x, 0) if n < 0 else bad
-
-    def forward(x: Array) -> Array:
-        # numpy takes x ** 0.5 as sqrt, which keeps -0.0; Python's pow gives +0.0 there.
-        return np.power(x, n) + 0.0 if fractional else np.power(x, n)
-
-    return ArrayPrimitive(forward, invalid if fractional or n < 0 else None)
-
-
-def _leaky_relu(slope: float) -> ArrayPrimitive:
-    return ArrayPrimitive(lambda x: np.where(x > 0, x, slope * x))
-
-
-FACTORIES: dict[str, Callable[..., ArrayPrimitive]] = {
-    "**": _pow_by_constant,
-    "leaky_relu": _leaky_relu,
-}
-"""The parametrised primitives, by name: called with the primitive's ``params``."""
-
-
-def lookup(prim: Primitive) -> ArrayPrimitive:
-    """The array forward of a primitive of the table.
-
-    Args:
-        prim: e.g. ``primitives.TANH`` or ``primitives.pow_by_constant(2.0)``.
-
-    Returns:
-        Its :class:`ArrayPrimitive`.
-
-    Raises:
-        KeyError: for a primitive that has no array forward yet.
-    """
-    if prim.params:
-        if prim.name not in FACTORIES:
-            raise KeyError(f"no array forward for the parametrised primitive {prim!r}")
-        return FACTORIES[prim.name](**prim.params)
-    if prim.name not in FORWARDS:
-        raise KeyError(f"no array forward for the primitive {prim!r}")
-    return FORWARDS[prim.name]
+# --- forwards ---------------------------------------------------------------------
 
 
 def batched(prim: Primitive) -> Callable[..., Any]:
     """The forward of ``prim`` on arrays, raising where the float forward raises.
 
     Args:
-        prim: a primitive of the table.
+        prim: a row of the table.
 
     Returns:
         ``forward(*operands)``: operands are arrays of shape (n,) or floats shared by
         every sample; the result has shape (n,).
     """
-    op = lookup(prim)
-    forward, invalid = op.forward, op.invalid
-    if invalid is None:
-        return forward
+    array, outside = prim.array, prim.outside
+    if outside is None:
+        return partial(array, np)
 
     def checked(*args: Operand) -> Any:
-        bad = invalid(*args)
-        if bad.any():
+        bad = outside(*args)
+        if np.any(bad):
             domain_error(prim, bad, args)
-        return forward(*args)
+        return array(np, *args)
 
     checked.__name__ = f"batched_{prim.name}"
     return checked
@@ -241,11 +144,11 @@ def row_error(error: Exception, row: int, where: str = "") -> RowError:
 
 
 def domain_error(prim: Primitive, bad: Any, args: tuple[Operand, ...]) -> NoReturn:
-    """Raise the float forward's own error for the first sample marked ``bad``.
+    """Raise the row's own error for the first sample marked ``bad``.
 
     Args:
         prim: the primitive that failed.
-        bad: the mask from ``invalid``.
+        bad: the mask from its domain predicate.
         args: the forward's operands.
 
     Raises:
@@ -254,8 +157,4 @@ def domain_error(prim: Primitive, bad: Any, args: tuple[Operand, ...]) -> NoRetu
     """
     row = int(np.argmax(bad)) if np.ndim(bad) else 0
     numbers = [float(a[row]) if np.ndim(a) else float(a) for a in args]
-    try:
-        prim.forward(*numbers)
-    except (ValueError, ZeroDivisionError) as e:
-        raise row_error(e, row) from None
-    raise RuntimeError(f"{prim!r}: the array domain check disagrees with the float forward")
+    raise row_error(prim.error(*numbers), row)  # type: ignore[misc]

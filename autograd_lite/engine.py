@@ -246,6 +246,10 @@ class Value:
         """1 / (1 + e ** -self), computed without overflow."""
         return _unary(P.SIGMOID, self)
 
+    def softplus(self) -> Value:
+        """log(1 + e ** self), computed without overflow; its derivative is sigmoid(self)."""
+        return _unary(P.SOFTPLUS, self)
+
     def relu(self) -> Value:
         """max(self, 0); its derivative at 0 is 0."""
         return _unary(P.RELU, self)

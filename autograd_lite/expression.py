@@ -5,7 +5,8 @@ node of the tree is checked against a short whitelist before anything is evaluat
 
 * numbers (int or float literals) and the names you supply;
 * ``+ - * / **`` and unary ``-``/``+``;
-* calls, by bare name, of ``exp log tanh sigmoid relu leaky_relu sin cos sqrt abs``
+* calls, by bare name, of the engine's functions (``exp log tanh sigmoid softplus relu
+  sin cos sqrt abs leaky_relu``)
   (``leaky_relu(x, 0.1)`` takes an optional constant slope).
 
 Anything else, an attribute, a subscript, a lambda, a comprehension, another function,
@@ -23,24 +24,15 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import primitives as P
 from .engine import Value, no_grad
 
 MAX_LENGTH = 1000  # characters
 MAX_NODES = 500  # syntax tree nodes
 MAX_DEPTH = 200  # nesting (a sum of n terms nests n deep); bounds the recursion
 
-FUNCTIONS: dict[str, Callable[..., Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "sin": Value.sin,
-    "cos": Value.cos,
-    "sqrt": Value.sqrt,
-    "abs": Value.abs,
-}
+# The engine's elementary functions, as the table names them.
+FUNCTIONS: dict[str, Callable[..., Value]] = {name: getattr(Value, name) for name in P.FUNCTIONS}
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: lambda a, b: a + b,

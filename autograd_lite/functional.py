@@ -36,6 +36,10 @@ class ValueOps:
         return x.log()
 
     @staticmethod
+    def sigmoid(x: Value) -> Value:
+        return x.sigmoid()
+
+    @staticmethod
     def div(a: Operand, b: Value) -> Value | float:
         if b._data == 0:  # a singular point (sqrt'(0)): the derivative is a constant inf
             return FLOAT_OPS.div(float(a), 0.0)

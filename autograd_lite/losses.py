@@ -135,17 +135,6 @@ def hinge(scores: Sequence[Prediction] | Prediction, labels: Sequence[float] | f
     return _mean(terms)
 
 
-def _softplus(x: Value) -> Value:
-    """log(1 + eˣ), computed without overflow and with the exact derivative σ(x).
-
-    The branch is chosen by the value, not written with relu and abs: those have kinks
-    at 0 whose derivatives (taken as 0) would give a wrong gradient at exactly x = 0.
-    """
-    if x.data >= 0:
-        return x + (1 + (-x).exp()).log()  # = x + log(1 + e⁻ˣ); e⁻ˣ <= 1
-    return (1 + x.exp()).log()
-
-
 def binary_cross_entropy(
     logits: Sequence[Prediction] | Prediction, labels: Sequence[float] | float
 ) -> Value:
@@ -153,7 +142,8 @@ def binary_cross_entropy(
 
     Written as softplus(x) − x·y, which is the same number but never takes the log
     of a sigmoid that has rounded to 0: logits of ±1000 give exact losses and
-    gradients (the gradient is σ(x) − y).
+    gradients (the gradient is σ(x) − y). softplus is one primitive of the table,
+    which chooses its stable branch per sample, so the loss compiles.
 
     Args:
         logits: raw scores x (no sigmoid applied).
@@ -169,20 +159,22 @@ def binary_cross_entropy(
         if not 0 <= y <= 1:
             raise ValueError(f"binary_cross_entropy: labels must be in [0, 1], got {y!r}")
         if y == 0:
-            terms.append(_softplus(x))
+            terms.append(x.softplus())
         elif y == 1:
-            terms.append(_softplus(x) - x)
+            terms.append(x.softplus() - x)
         else:
-            terms.append(_softplus(x) - x * y)
+            terms.append(x.softplus() - x * y)
     return _mean(terms)
 
 
 def cross_entropy(logits: Sequence[Prediction], target: int) -> Value:
     """Softmax cross-entropy of one sample, −log softmax(logits)[target].
 
-    Computed as log Σ exp(xᵢ − m) + m − x_target with m = max xᵢ held as a constant:
-    every exponent is <= 0, so nothing overflows, and the gradient is the exact
-    softmax(x) − onehot(target) (m cancels out of it).
+    Computed as logsumexp(x) − x_target, with logsumexp folded one logit at a time:
+    s₁ = x₁, then sₖ = sₖ₋₁ + softplus(xₖ − sₖ₋₁) (since log(eˢ + eˣ) = s + log(1 + eˣ⁻ˢ)).
+    softplus never overflows, so logits of ±1000 give exact losses, and the gradient
+    is the exact softmax(x) − onehot(target). No number is read to choose a branch,
+    so the loss compiles.
 
     Args:
         logits: one raw score per class.
@@ -201,11 +193,12 @@ def cross_entropy(logits: Sequence[Prediction], target: int) -> Value:
     if not 0 <= target < len(xs):
         raise ValueError(f"cross_entropy: target {target} is not a class index in [0, {len(xs)})")
     for i, x in enumerate(xs):
-        if not math.isfinite(x.data):
-            raise ValueError(f"cross_entropy: logits must be finite, got {x.data!r} at logits[{i}]")
-    m = max(x.data for x in xs)
-    log_sum = _total([(x - m).exp() for x in xs]).log()
-    return log_sum + (m - xs[int(target)])
+        if not math.isfinite(x._data):  # (a traced logit: checked on the traced sample)
+            raise ValueError(f"cross_entropy: logits must be finite, got {x._data!r} at logits[{i}]")
+    log_sum = xs[0]
+    for x in xs[1:]:
+        log_sum = log_sum + (x - log_sum).softplus()
+    return log_sum - xs[int(target)]
 
 
 def l2(params: Iterable[Value], alpha: float) -> Value:

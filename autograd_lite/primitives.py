@@ -1,16 +1,24 @@
-"""The table of primitive operations.
+"""The table of primitive operations: one row per op, every formula written once.
 
-Each primitive is written once, as data: its name (what ``Value.op`` shows), its
-forward on floats (with the domain check and a clear error), and its local
-derivatives. The local derivatives are formulas of the form
+Each row holds an op's
 
-    local(ops, *inputs, out) -> one derivative per input
+* **name**, what ``Value.op`` shows;
+* **forward on floats** and **forward on arrays** (numpy, one number per sample);
+* **domain**: one predicate ``outside(*inputs)`` that is true where the op has no
+  result, written with operators that work on floats and on arrays alike, and the
+  error to raise there (``error(*inputs)``); the float forward checks it before it
+  computes, the array forward checks it on every sample of a batch;
+* **local derivatives**: ``local(ops, *inputs, out)``, one derivative per input.
 
-written with ordinary operators and the few functions of the namespace ``ops``.
-Called with floats and :data:`FLOAT_OPS` they give the numbers that drive the fast
-first-order backward pass; called with the graph's own ``Value`` nodes and the
-engine's Value namespace they build the derivative as a new graph, which is what
-higher-order gradients need. The engine itself never names a specific op.
+The local derivatives are written with ordinary operators and the few functions of
+the namespace ``ops``. Called with floats and :data:`FLOAT_OPS` they give the numbers
+that drive the fast first-order backward pass; called with the graph's own ``Value``
+nodes and :data:`~autograd_lite.functional.VALUE_OPS` they build the derivative as a
+new graph (higher order); called with numpy arrays and
+:data:`~autograd_lite.array_ops.NUMPY_OPS` they run a whole batch (the compiler).
+Forward mode (:mod:`autograd_lite.forward`) sums the same numbers the other way.
+
+Adding an op is one row here and one ``Value`` method; the engine never names an op.
 """
 
 from __future__ import annotations
@@ -22,27 +30,76 @@ from typing import Any
 
 INF = math.inf
 
+Forward = Callable[..., float]
+
 
 class Primitive:
-    """One differentiable operation: a name, a float forward and its local derivatives."""
+    """One differentiable operation, as a row of the table.
 
-    __slots__ = ("name", "forward", "local", "params")
+    Args:
+        name: what ``Value.op`` shows.
+        forward: the computation on floats, without the domain check.
+        array: ``array(np, *inputs)``, the computation on numpy arrays (numpy is passed
+            in, so that importing the table does not import numpy).
+        local: ``local(ops, *inputs, out)``, the local derivatives.
+        outside: ``outside(*inputs)``, true where the op has no result; None if it
+            always has one.
+        error: ``error(*inputs)``, the exception for a point outside the domain.
+        params: the numbers a parametrised op was made with (``x ** n``'s exponent).
+
+    Attributes:
+        forward: the float forward *with* its domain check: what the engine calls.
+        compute: the float forward without it.
+    """
+
+    __slots__ = ("name", "forward", "compute", "array", "local", "outside", "error", "params")
 
     def __init__(
         self,
         name: str,
-        forward: Callable[..., float],
+        forward: Forward,
+        array: Callable[..., Any],
         local: Callable[..., tuple[Any, ...]],
+        outside: Callable[..., Any] | None = None,
+        error: Callable[..., Exception] | None = None,
         params: dict[str, float] | None = None,
     ) -> None:
         self.name = name
-        self.forward = forward
+        self.compute = forward
+        self.array = array
         self.local = local
+        self.outside = outside
+        self.error = error
         self.params = params or {}
+        inputs = local.__code__.co_argcount - 2  # local(ops, *inputs, out)
+        self.forward = forward if outside is None else _checked(forward, outside, error, inputs)
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
         return f"Primitive({self.name!r}{extra})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled by reference to its row (a Value's graph pickles with its ops)."""
+        return (lookup, (self.name, tuple(sorted(self.params.items()))))
+
+
+def _checked(forward: Forward, outside: Callable[..., Any], error: Any, inputs: int) -> Forward:
+    """The float forward that raises ``error`` where ``outside`` holds, then computes.
+
+    Written out for one and for two inputs: packing ``*args`` would cost every call.
+    """
+
+    def checked_one(x: float) -> float:
+        if outside(x):
+            raise error(x)
+        return forward(x)
+
+    def checked_two(a: float, b: float) -> float:
+        if outside(a, b):
+            raise error(a, b)
+        return forward(a, b)
+
+    return checked_one if inputs == 1 else checked_two
 
 
 # --- the float namespace the formulas are evaluated with -----------------------
@@ -66,6 +123,21 @@ def _float_pow(a: float, b: float) -> float:
         return -INF if negative else INF
 
 
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return INF
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp never overflows: sigmoid(-1000) is 0.0, not an error.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = _exp(x)
+    return e / (1.0 + e)
+
+
 class FloatOps:
     """The functions a derivative formula may call, on plain floats."""
 
@@ -74,6 +146,7 @@ class FloatOps:
     log = staticmethod(math.log)
     div = staticmethod(_float_div)
     pow = staticmethod(_float_pow)
+    sigmoid = staticmethod(_sigmoid)
 
     @staticmethod
     def mul_log(out: float, base: float) -> float:
@@ -93,109 +166,140 @@ class FloatOps:
 FLOAT_OPS = FloatOps
 
 
-# --- forwards with their domain checks ----------------------------------------
+# --- forwards that need more than one expression -------------------------------
 
 
 def _fmt(x: float) -> str:
     return repr(float(x))
 
 
-def _div(a: float, b: float) -> float:
-    if b == 0:
-        raise ZeroDivisionError(f"/: division by zero ({_fmt(a)} / {_fmt(b)})")
-    return a / b
+def _softplus(x: float) -> float:
+    # log(1 + e^x) without overflow: for x > 0 it is x + log(1 + e^-x), and e^-x <= 1.
+    if x > 0:
+        return x + math.log1p(math.exp(-x))
+    return math.log1p(_exp(x))
 
 
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return INF
+def _array_sigmoid(np: Any, x: Any) -> Any:
+    e = np.exp(-np.abs(x))  # the float forward's two branches at once: never overflows
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _log(x: float) -> float:
-    if x <= 0:
-        raise ValueError(f"log: argument must be positive, got {_fmt(x)}")
-    return math.log(x)
+def _array_softplus(np: Any, x: Any) -> Any:
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def _sqrt(x: float) -> float:
-    if x < 0:
-        raise ValueError(f"sqrt: argument must be non-negative, got {_fmt(x)}")
-    return math.sqrt(x)
+def _array_pow(np: Any, a: Any, b: Any) -> Any:
+    with np.errstate(all="ignore"):
+        return np.power(a, b)
 
 
-def _sigmoid(x: float) -> float:
-    # Two branches so that exp never overflows: sigmoid(-1000) is 0.0, not an error.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = _exp(x)
-    return e / (1.0 + e)
+def _not_positive(x: Any) -> Any:
+    return x <= 0
 
 
-def _periodic(name: str, fn: Callable[[float], float]) -> Callable[[float], float]:
-    def forward(x: float) -> float:
-        if math.isinf(x):
-            raise ValueError(f"{name}: argument must be finite, got {_fmt(x)}")
-        return fn(x)
-
-    forward.__name__ = name
-    return forward
-
-
-def _pow(a: float, b: float) -> float:
-    """Power with a differentiable exponent: d/db = out * ln(a) needs a > 0 (or a == 0, b > 0)."""
-    if a < 0:
-        raise ValueError(
-            f"**: base {_fmt(a)} is negative; with a Value exponent the base must be "
-            "positive (d/d exponent = out * ln(base))"
-        )
-    if a == 0 and not b > 0:
-        raise ValueError(
-            f"**: base 0.0 with exponent {_fmt(b)}; with a Value exponent a zero base "
-            "needs a positive exponent"
-        )
-    return _float_pow(a, b)
-
-
-def _pow_by_constant(x: float, n: float) -> float:
-    if x < 0 and math.isfinite(n) and not float(n).is_integer():
-        raise ValueError(
-            f"**: negative base {_fmt(x)} with non-integer exponent {_fmt(n)} has no real result"
-        )
-    if x == 0 and n < 0:
-        raise ZeroDivisionError(f"**: 0.0 cannot be raised to the negative power {_fmt(n)}")
-    return _float_pow(x, n)
+def _infinite(x: Any) -> Any:
+    return abs(x) == INF
 
 
 # --- the table ----------------------------------------------------------------
-# Formulas receive the inputs, then the output ``out``, and return one local
-# derivative per input. Constant tuples such as (1.0, 1.0) cost no allocation.
+# name, float forward, array forward, local derivatives, then the domain if there is one.
+# Formulas receive the inputs, then the output ``out``, and return one local derivative
+# per input. Constant tuples such as (1.0, 1.0) cost no allocation.
 
-ADD = Primitive("+", lambda a, b: a + b, lambda ops, a, b, out: (1.0, 1.0))
-SUB = Primitive("-", lambda a, b: a - b, lambda ops, a, b, out: (1.0, -1.0))
-MUL = Primitive("*", lambda a, b: a * b, lambda ops, a, b, out: (b, a))
-DIV = Primitive("/", _div, lambda ops, a, b, out: (1 / b, -out / b))
-NEG = Primitive("neg", lambda x: -x, lambda ops, x, out: (-1.0,))
-POW = Primitive("**", _pow, lambda ops, a, b, out: (b * ops.pow(a, b - 1), ops.mul_log(out, a)))
-EXP = Primitive("exp", _exp, lambda ops, x, out: (out,))
-LOG = Primitive("log", _log, lambda ops, x, out: (1 / x,))
-TANH = Primitive("tanh", math.tanh, lambda ops, x, out: (1 - out * out,))
-SIGMOID = Primitive("sigmoid", _sigmoid, lambda ops, x, out: (out * (1 - out),))
-RELU = Primitive("relu", lambda x: 0.0 if x <= 0 else x, lambda ops, x, out: (ops.step(x),))
-SIN = Primitive("sin", _periodic("sin", math.sin), lambda ops, x, out: (ops.cos(x),))
-COS = Primitive("cos", _periodic("cos", math.cos), lambda ops, x, out: (-ops.sin(x),))
-SQRT = Primitive("sqrt", _sqrt, lambda ops, x, out: (ops.div(0.5, out),))
-ABS = Primitive("abs", abs, lambda ops, x, out: (ops.sign(x),))
+ADD = Primitive("+", lambda a, b: a + b, lambda np, a, b: a + b, lambda ops, a, b, out: (1.0, 1.0))
+SUB = Primitive("-", lambda a, b: a - b, lambda np, a, b: a - b, lambda ops, a, b, out: (1.0, -1.0))
+MUL = Primitive("*", lambda a, b: a * b, lambda np, a, b: a * b, lambda ops, a, b, out: (b, a))
+DIV = Primitive(
+    "/", lambda a, b: a / b, lambda np, a, b: np.divide(a, b),
+    lambda ops, a, b, out: (1 / b, -out / b),
+    outside=lambda a, b: b == 0,
+    error=lambda a, b: ZeroDivisionError(f"/: division by zero ({_fmt(a)} / {_fmt(b)})"),
+)  # fmt: skip
+NEG = Primitive("neg", lambda x: -x, lambda np, x: -x, lambda ops, x, out: (-1.0,))
+POW = Primitive(
+    "**", _float_pow, _array_pow,
+    lambda ops, a, b, out: (b * ops.pow(a, b - 1), ops.mul_log(out, a)),
+    # d/d exponent = out * ln(base) needs a positive base (or 0 with a positive exponent)
+    outside=lambda a, b: (a < 0) | ((a == 0) & ((b <= 0) | (b != b))),
+    error=lambda a, b: ValueError(
+        f"**: base {_fmt(a)} is negative; with a Value exponent the base must be positive "
+        "(d/d exponent = out * ln(base))"
+        if a < 0
+        else f"**: base 0.0 with exponent {_fmt(b)}; with a Value exponent a zero base "
+        "needs a positive exponent"
+    ),
+)  # fmt: skip
+EXP = Primitive("exp", _exp, lambda np, x: np.exp(x), lambda ops, x, out: (out,))
+LOG = Primitive(
+    "log", math.log, lambda np, x: np.log(x), lambda ops, x, out: (1 / x,),
+    outside=_not_positive,
+    error=lambda x: ValueError(f"log: argument must be positive, got {_fmt(x)}"),
+)  # fmt: skip
+TANH = Primitive("tanh", math.tanh, lambda np, x: np.tanh(x), lambda ops, x, out: (1 - out * out,))
+SIGMOID = Primitive("sigmoid", _sigmoid, _array_sigmoid, lambda ops, x, out: (out * (1 - out),))
+SOFTPLUS = Primitive(
+    "softplus", _softplus, _array_softplus, lambda ops, x, out: (ops.sigmoid(x),)
+)
+RELU = Primitive(
+    "relu", lambda x: 0.0 if x <= 0 else x,
+    lambda np, x: np.maximum(x, 0.0),  # as the float forward: relu(-0.0) is 0.0, relu(nan) nan
+    lambda ops, x, out: (ops.step(x),),
+)  # fmt: skip
+SIN = Primitive(
+    "sin", math.sin, lambda np, x: np.sin(x), lambda ops, x, out: (ops.cos(x),),
+    outside=_infinite, error=lambda x: ValueError(f"sin: argument must be finite, got {_fmt(x)}"),
+)  # fmt: skip
+COS = Primitive(
+    "cos", math.cos, lambda np, x: np.cos(x), lambda ops, x, out: (-ops.sin(x),),
+    outside=_infinite, error=lambda x: ValueError(f"cos: argument must be finite, got {_fmt(x)}"),
+)  # fmt: skip
+SQRT = Primitive(
+    "sqrt", math.sqrt, lambda np, x: np.sqrt(x), lambda ops, x, out: (ops.div(0.5, out),),
+    outside=lambda x: x < 0,
+    error=lambda x: ValueError(f"sqrt: argument must be non-negative, got {_fmt(x)}"),
+)  # fmt: skip
+ABS = Primitive("abs", abs, lambda np, x: np.abs(x), lambda ops, x, out: (ops.sign(x),))
 
 
 @lru_cache(maxsize=256)
 def pow_by_constant(n: float) -> Primitive:
-    """``x ** n`` for a fixed number n (any real base where the result is real)."""
+    """``x ** n`` for a fixed number n (any real base where the result is real).
+
+    Its derivative is n·x^(n-1), except for n = 0: x ** 0 is the constant 1, whose
+    derivative is 0 everywhere, also at x = 0 where the formula would read 0·0^-1.
+    """
+    fractional = math.isfinite(n) and not float(n).is_integer()  # no real result below 0
+
+    outside: Callable[[Any], Any] | None = None
+    if fractional:
+        outside = _not_positive if n < 0 else (lambda x: x < 0)
+    elif n < 0:
+        outside = lambda x: x == 0  # noqa: E731
+
+    def error(x: float) -> Exception:
+        if x < 0:
+            return ValueError(
+                f"**: negative base {_fmt(x)} with non-integer exponent {_fmt(n)} has no "
+                "real result"
+            )
+        return ZeroDivisionError(f"**: 0.0 cannot be raised to the negative power {_fmt(n)}")
+
+    def array(np: Any, x: Any) -> Any:
+        # numpy takes x ** 0.5 as sqrt, which keeps -0.0; Python's pow gives +0.0 there.
+        return np.power(x, n) + 0.0 if fractional else np.power(x, n)
+
+    if n == 0:
+        local: Callable[..., tuple[Any, ...]] = lambda ops, x, out: (0.0,)  # noqa: E731
+    else:
+        local = lambda ops, x, out: (n * ops.pow(x, n - 1),)  # noqa: E731
     return Primitive(
         "**",
-        lambda x: _pow_by_constant(x, n),
-        lambda ops, x, out: (n * ops.pow(x, n - 1),),
+        lambda x: _float_pow(x, n),
+        array,
+        local,
+        outside,
+        error if outside is not None else None,
         {"exponent": n},
     )
 
@@ -206,8 +310,9 @@ def leaky_relu(slope: float) -> Primitive:
     return Primitive(
         "leaky_relu",
         lambda x: x if x > 0 else slope * x,
+        lambda np, x: np.where(x > 0, x, slope * x),
         lambda ops, x, out: (ops.step(x, slope),),
-        {"slope": slope},
+        params={"slope": slope},
     )
 
 
@@ -245,12 +350,47 @@ class WithNumber:
         side = "number first" if self.number_first else "number second"
         return f"WithNumber({self.name!r}, {side})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (with_number, (self.binary, self.number_first))
+
 
 # ``v ** 2`` has pow_by_constant, whose forward takes negative bases; the rest are here.
 NUMBER_SECOND = {p: WithNumber(p, number_first=False) for p in (ADD, SUB, MUL, DIV)}
 NUMBER_FIRST = {p: WithNumber(p, number_first=True) for p in (ADD, SUB, MUL, DIV, POW)}
 
+
+
+def with_number(binary: Primitive, number_first: bool) -> WithNumber:
+    """The :class:`WithNumber` op of ``binary`` with the number on the given side."""
+    return (NUMBER_FIRST if number_first else NUMBER_SECOND)[binary]
+
+
 UNARY: dict[str, Primitive] = {
-    p.name: p for p in (NEG, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS)
+    p.name: p for p in (NEG, EXP, LOG, TANH, SIGMOID, SOFTPLUS, RELU, SIN, COS, SQRT, ABS)
 }
+"""The ops of one operand without parameters, by name."""
 BINARY: dict[str, Primitive] = {p.name: p for p in (ADD, SUB, MUL, DIV, POW)}
+"""The ops of two Values, by name (``**`` here has a Value exponent)."""
+PARAMETRISED: dict[str, Callable[[float], Primitive]] = {
+    "**": pow_by_constant,
+    "leaky_relu": leaky_relu,
+}
+"""The ops made from a number, by name: ``x ** n`` and ``leaky_relu(slope)``."""
+FUNCTIONS: tuple[str, ...] = (
+    *(name for name in UNARY if name != "neg"),
+    "leaky_relu",
+)
+"""The names of the elementary functions, as ``Value`` methods: ``v.exp()``, ``v.leaky_relu()``."""
+
+
+def lookup(name: str, params: tuple[tuple[str, float], ...] = ()) -> Primitive:
+    """The row of the table named ``name`` (with ``params`` for a parametrised op).
+
+    Example:
+        >>> lookup("tanh") is TANH, lookup("**", (("exponent", 2.0),)) is pow_by_constant(2.0)
+        (True, True)
+    """
+    if params:
+        ((_, number),) = params
+        return PARAMETRISED[name](number)
+    return UNARY[name] if name in UNARY else BINARY[name]

@@ -45,19 +45,12 @@ def same(a: float, b: float) -> bool:
     return a == b or math.isclose(a, b, rel_tol=4e-16, abs_tol=0.0)
 
 
-def test_every_primitive_of_the_table_has_an_array_forward():
-    # A new primitive in primitives.UNARY / BINARY (or a new factory) must be added to
-    # array_ops too, or compiled functions could not replay it.
+def test_every_row_of_the_table_has_an_array_forward_and_its_domain_is_one_predicate():
+    # One row holds both forwards; where the float forward checks a domain, the
+    # array forward checks the very same predicate.
     for prim in every_primitive():
-        assert callable(A.lookup(prim).forward), prim
-    names = set(P.UNARY) | set(P.BINARY)
-    assert names <= set(A.FORWARDS)
-    assert {P.pow_by_constant(2.0).name, P.leaky_relu(0.1).name} <= set(A.FACTORIES)
-
-
-def test_a_primitive_without_an_array_forward_is_a_clear_key_error():
-    with pytest.raises(KeyError, match="softplus"):
-        A.lookup(P.Primitive("softplus", math.exp, lambda ops, x, out: (out,)))
+        assert callable(prim.array), prim
+        assert (prim.outside is None) == (prim.error is None) == (prim.forward is prim.compute)
 
 
 @pytest.mark.parametrize("prim", every_primitive(), ids=repr)

@@ -530,15 +530,31 @@ def test_fit_by_default_compiles_and_falls_back_when_it_cannot(monkeypatch):
     monkeypatch.setattr(train, "scalar_step", counting_scalar)
     train.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss="hinge", epochs=3, progress=False)
     assert calls == {"compiled": 3, "scalar": 0}
-    # bce reads its logits' numbers, so it cannot be traced: fit falls back, and trains
+    # bce and cross_entropy compile now (softplus is a primitive)
+    calls.update(compiled=0, scalar=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        train.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss="bce", epochs=3, progress=False)
+        train.fit(nn.MLP(2, [4, 2], seed=0), X, y, loss="cross_entropy", epochs=3, progress=False)
+    assert calls == {"compiled": 6, "scalar": 0}
+
+    class Branchy:  # a model that reads its numbers cannot be traced: fit falls back
+        def __init__(self):
+            self.mlp = nn.MLP(2, [4, 1], seed=0)
+
+        def parameters(self):
+            return self.mlp.parameters()
+
+        def __call__(self, x):
+            out = self.mlp(x)
+            return out if out.data > 0 else out * 0.5
+
     calls.update(compiled=0, scalar=0)
     with pytest.warns(RuntimeWarning, match="scalar graph"):
-        history = train.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss="bce", epochs=3, progress=False)
+        history = train.fit(Branchy(), X, y, loss="hinge", epochs=3, progress=False)
     assert calls == {"compiled": 1, "scalar": 3} and len(history.loss) == 3
     with pytest.raises(TracingError):
-        train.fit(
-            nn.MLP(2, [4, 1], seed=0), X, y, loss="bce", epochs=1, compiled=True, progress=False
-        )
+        train.fit(Branchy(), X, y, loss="hinge", epochs=1, compiled=True, progress=False)
 
 
 def test_compiled_step_refuses_what_it_cannot_trace_or_reduce():
@@ -548,8 +564,11 @@ def test_compiled_step_refuses_what_it_cannot_trace_or_reduce():
     model = nn.MLP(2, [4, 1], seed=0)
     sgd = optim.SGD(model.parameters(), lr=0.1)
     X, y = [[0.5, 1.0], [1.0, -0.5]], [0, 1]
-    with pytest.raises(TracingError, match=r"\.data"):  # bce picks its branch by the logit
-        CompiledStep()(model, objective("bce"), sgd, X, y)
+    def branchy(outputs, labels):  # picks a branch by the number: cannot be traced
+        return outputs[0] if outputs[0].data > 0 else -outputs[0]
+
+    with pytest.raises(TracingError, match=r"\.data"):
+        CompiledStep("mean")(model, objective(branchy), sgd, X, y)
 
     def custom(outputs, labels):
         return sum(outputs[1:], outputs[0])
@@ -575,3 +594,18 @@ def test_compiled_step_names_the_row_of_the_batch():
     y = [0, 1, 0, 1, 1, 0]  # row 4 is the second row of label 1's tape
     with pytest.raises(ValueError, match=r"log: .*-5.0 \(row 4 of the batch\)"):
         CompiledStep()(LogModel(), objective("mse"), optim.SGD([w], lr=0.1), X, y)
+
+
+@pytest.mark.parametrize("loss, outputs", [("bce", 1), ("cross_entropy", 3)])
+def test_bce_and_cross_entropy_train_compiled_with_the_scalar_gradients(loss, outputs):
+    nn = pytest.importorskip("autograd_lite.nn")
+    optim = pytest.importorskip("autograd_lite.optim")
+    X = np.array([[0.5, 1.0], [1.0, -0.5], [-2.0, 0.3], [0.1, 0.1]])
+    y = [0, 1, 1, 0] if outputs == 1 else [0, 1, 2, 1]
+    models = [nn.MLP(2, [5, outputs], seed=2) for _ in range(2)]
+    opts = [optim.SGD(m.parameters(), lr=0.1) for m in models]
+    expected = scalar_step(models[0], objective(loss), opts[0], X.tolist(), y)
+    got = CompiledStep()(models[1], objective(loss), opts[1], X, y)
+    assert got[1] == expected[1] and got[0] == pytest.approx(expected[0], rel=1e-12)
+    for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        assert q.data == pytest.approx(p.data, rel=1e-12, abs=1e-14)
