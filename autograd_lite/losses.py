@@ -193,8 +193,9 @@ def cross_entropy(logits: Sequence[Prediction], target: int) -> Value:
     if not 0 <= target < len(xs):
         raise ValueError(f"cross_entropy: target {target} is not a class index in [0, {len(xs)})")
     for i, x in enumerate(xs):
-        if not math.isfinite(x._data):  # (a traced logit: checked on the traced sample)
-            raise ValueError(f"cross_entropy: logits must be finite, got {x._data!r} at logits[{i}]")
+        number = x._data  # (of a traced logit: the traced sample's, without refusal)
+        if not math.isfinite(number):
+            raise ValueError(f"cross_entropy: logits must be finite, got {number!r} at logits[{i}]")
     log_sum = xs[0]
     for x in xs[1:]:
         log_sum = log_sum + (x - log_sum).softplus()
