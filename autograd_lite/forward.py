@@ -413,7 +413,7 @@ def jvp(
 
 def _dotted(name: str) -> str:
     """The tangent's name: a dot over the first letter (x → ẋ, n3 → ṅ3)."""
-    return name[0] + "\u0307" + name[1:]
+    return unicodedata.normalize("NFC", name[0] + "\u0307") + name[1:]
 
 
 def _width(text: str) -> int:
@@ -578,14 +578,14 @@ def explain_forward(
 
     Example:
         >>> print(explain_forward(lambda v: v[0] * v[1] + v[0].sin(), [2.0, 3.0], [1.0, 0.0]))
-        forward with tangents ẋ1 = 1, ẋ2 = 0
+        forward with tangents ẋ1 = 1, ẋ2 = 0
         step  node  op      value  tangent rule                     terms                tangent
-           1  x1                2  ẋ1 = input                                                  1
-           2  x2                3  ẋ2 = input                                                  0
-           3  n1    *           6  ṅ1 = ∂n1/∂x1·ẋ1 + ∂n1/∂x2·ẋ2     3×1 + 2×0                  3
-           4  n2    sin  0.909297  ṅ2 = ∂n2/∂x1·ẋ1                  -0.416147×1        -0.416147
-           5  out   +      6.9093  ȯut = ∂out/∂n1·ṅ1 + ∂out/∂n2·ṅ2  1×3 + 1×-0.416147    2.58385
-        tangents of the outputs: ȯut = 2.58385
+           1  x1                2  ẋ1 = input                                                  1
+           2  x2                3  ẋ2 = input                                                  0
+           3  n1    *           6  ṅ1 = ∂n1/∂x1·ẋ1 + ∂n1/∂x2·ẋ2     3×1 + 2×0                  3
+           4  n2    sin  0.909297  ṅ2 = ∂n2/∂x1·ẋ1                  -0.416147×1        -0.416147
+           5  out   +      6.9093  ȯut = ∂out/∂n1·ṅ1 + ∂out/∂n2·ṅ2  1×3 + 1×-0.416147    2.58385
+        tangents of the outputs: ȯut = 2.58385
     """
     point = point_of(xs, "explain_forward")
     direction = numbers_of(tangents, "explain_forward", "tangents")
