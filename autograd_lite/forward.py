@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from . import primitives as P
-from .engine import Value, topological_order
+from .engine import Value
 from .primitives import FLOAT_OPS, Primitive, WithNumber
 
 Number: TypeAlias = int | float
@@ -312,13 +312,27 @@ class Dual:
 
 
 def graph_order(outputs: Sequence[Value]) -> list[Value]:
-    """Every node the outputs depend on, each after all of its parents."""
+    """Every node the outputs depend on, each after all of its parents, outputs included.
+
+    One depth-first walk from all of the outputs at once, with an explicit stack (so a
+    graph of any depth works): a node is emitted when the last of its parents has been.
+    """
     order: list[Value] = []
     seen: set[Value] = set()
-    for out in outputs:
-        for node in topological_order(out):
-            if node not in seen:
-                seen.add(node)
+    for root in outputs:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append((parent, iter(parent.parents)))
+                    break
+            else:  # every parent is emitted
+                stack.pop()
                 order.append(node)
     return order
 

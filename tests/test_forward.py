@@ -384,3 +384,26 @@ def test_the_module_examples_run():
     for module in (forward, __import__("autograd_lite.jacobians").jacobians):
         results = doctest.testmod(module)
         assert results.attempted >= 3 and results.failed == 0
+
+
+def test_graph_order_puts_each_node_once_after_its_parents():
+    x, y = Value(1.0), Value(2.0)
+    shared = x * y
+    outputs = [shared.exp(), shared + x, y]
+    order = forward.graph_order(outputs)
+    assert len(order) == len(set(order)) == 5  # x, y, x * y, exp, +
+    position = {node: i for i, node in enumerate(order)}
+    for node in order:
+        assert all(position[p] < position[node] for p in node.parents)
+    assert set(outputs) <= set(order)
+
+
+def test_forward_sweep_of_a_deep_chain_needs_no_recursion():
+    def chain(v):
+        y = v[0]
+        for _ in range(20_000):
+            y = y * 1.00001
+        return y
+
+    out, tangent = ag.jvp(chain, [1.0], [1.0])
+    assert tangent == pytest.approx(1.00001**20_000, rel=1e-9) and out == tangent
