@@ -176,6 +176,7 @@ class Dual:
     """
 
     __slots__ = ("value", "tangent")
+    __array_ufunc__ = None  # numpy scalars defer to our reflected operators, as for Value
 
     value: float
     tangent: float

@@ -170,6 +170,15 @@ def test_dual_with_anything_but_numbers_and_duals_is_a_type_error(other):
             op()
 
 
+def test_dual_with_numpy_scalars_on_either_side():
+    np = pytest.importorskip("numpy")
+    for number in (np.float64(2.0), np.int64(2), np.float32(2.0)):
+        left, right = number * Dual(3.0, 1.0), Dual(3.0, 1.0) * number
+        assert type(left) is Dual and (left.value, left.tangent) == (6.0, 2.0)
+        assert (right.value, right.tangent) == (6.0, 2.0)
+        assert (number ** Dual(3.0, 1.0)).tangent == pytest.approx(8 * math.log(2))
+
+
 def test_dual_comparisons_conversions_and_repr():
     a, b = Dual(1.0, 5.0), Dual(2.0, -5.0)
     assert a < b and a <= b and b > a and b >= a and a < 1.5 and 0.5 < a and not a > 1
@@ -407,3 +416,28 @@ def test_forward_sweep_of_a_deep_chain_needs_no_recursion():
 
     out, tangent = ag.jvp(chain, [1.0], [1.0])
     assert tangent == pytest.approx(1.00001**20_000, rel=1e-9) and out == tangent
+
+
+@pytest.mark.parametrize("name, f, point, expected", BINARY, ids=[b[0] for b in BINARY])
+def test_dual_matches_torch_func_jvp_on_each_binary_op(name, f, point, expected):
+    torch = pytest.importorskip("torch")
+    a, b = (torch.tensor(x, dtype=torch.float64) for x in point)
+    ta, tb = torch.tensor(2.0, dtype=torch.float64), torch.tensor(-3.0, dtype=torch.float64)
+    _, ttangent = torch.func.jvp(f, (a, b), (ta, tb))
+    dual = f(Dual(point[0], 2.0), Dual(point[1], -3.0))
+    assert dual.tangent == pytest.approx(ttangent.item(), rel=1e-12)
+
+
+def test_dual_at_kinks_matches_torch_func_jvp():
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    zero, one = torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64)
+    cases = [
+        (lambda a: a.relu(), torch.relu),
+        (lambda a: a.abs(), torch.abs),
+        (lambda a: a.leaky_relu(0.1), lambda t: F.leaky_relu(t, 0.1)),
+        (lambda a: a.sqrt(), torch.sqrt),
+    ]
+    for ours, theirs in cases:
+        _, expected = torch.func.jvp(theirs, (zero,), (one,))
+        assert ours(Dual(0.0, 1.0)).tangent == expected.item()
