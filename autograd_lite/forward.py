@@ -44,66 +44,11 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from . import primitives as P
+from .arguments import Number, call, input_leaves, numbers_of, point_of, real, same_length
 from .engine import Value
 from .primitives import FLOAT_OPS, Primitive, WithNumber
 
-Number: TypeAlias = int | float
 DualOperand: TypeAlias = "Dual | int | float"
-
-
-# --- checking what the user hands in -------------------------------------------
-
-
-def real(x: object, who: str, argument: str) -> float:
-    """``x`` as a float, or a TypeError naming the function, the argument and the type."""
-    if isinstance(x, numbers.Real):
-        return float(x)
-    raise TypeError(f"{who}: {argument} must be a real number, got {type(x).__name__}")
-
-
-def numbers_of(xs: object, who: str, argument: str) -> list[float]:
-    """A list (or tuple, or other iterable) of real numbers as a list of floats."""
-    if isinstance(xs, str | bytes | Mapping) or not hasattr(xs, "__iter__"):
-        raise TypeError(f"{who}: {argument} must be a list of numbers, got {type(xs).__name__}")
-    return [real(x, who, f"{argument}[{i}]") for i, x in enumerate(xs)]  # type: ignore[attr-defined]
-
-
-def point_of(xs: object, who: str) -> list[float]:
-    """The point ``xs`` a function is differentiated at: at least one number."""
-    point = numbers_of(xs, who, "xs")
-    if not point:
-        raise ValueError(f"{who}: xs must hold at least one number, got an empty list")
-    return point
-
-
-def same_length(values: list[float], point: list[float], who: str, argument: str) -> None:
-    if len(values) != len(point):
-        raise ValueError(
-            f"{who}: {argument} has {len(values)} numbers but xs has {len(point)}; "
-            "give one per input"
-        )
-
-
-def call(fn: object, inputs: list[Value], who: str) -> tuple[list[Value], bool]:
-    """Run ``fn`` on the input leaves: its outputs as a list, and whether it returned a list."""
-    if not callable(fn):
-        raise TypeError(f"{who}: fn must be callable, got {type(fn).__name__}")
-    result = fn(inputs)
-    if isinstance(result, Value):
-        return [result], False
-    if isinstance(result, list | tuple):
-        if not result:
-            raise ValueError(f"{who}: fn returned an empty list; it must return Values")
-        for i, out in enumerate(result):
-            if not isinstance(out, Value):
-                raise TypeError(
-                    f"{who}: fn must return a Value or a list of Values, "
-                    f"got a list with {type(out).__name__} at [{i}]"
-                )
-        return list(result), True
-    raise TypeError(
-        f"{who}: fn must return a Value or a list of Values, got {type(result).__name__}"
-    )
 
 
 # --- dual numbers ------------------------------------------------------------------
@@ -371,13 +316,6 @@ def push_forward(outputs: Sequence[Value], seeds: Mapping[Value, float]) -> dict
                 tangent += local * parent_tangent
         tangents[node] = tangent
     return tangents
-
-
-def input_leaves(point: list[float]) -> list[Value]:
-    """One leaf per input, labelled x1, x2, ... (x alone when there is one)."""
-    if len(point) == 1:
-        return [Value(point[0], label="x")]
-    return [Value(x, label=f"x{i}") for i, x in enumerate(point, 1)]
 
 
 def jvp(

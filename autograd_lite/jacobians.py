@@ -31,18 +31,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
+from .arguments import Number, call, input_leaves, numbers_of, point_of, real, same_length
 from .engine import Value
-from .forward import (
-    Number,
-    call,
-    input_leaves,
-    jvp,
-    numbers_of,
-    point_of,
-    push_forward,
-    real,
-    same_length,
-)
+from .forward import jvp, push_forward
 from .functional import grad
 
 Fn: TypeAlias = Callable[[list[Value]], "Value | Sequence[Value]"]

@@ -140,6 +140,13 @@ def test_jacobian_bad_mode(mode):
         ag.jacobian(pair, [1.0, 2.0], mode=mode)
 
 
+def test_jacobian_takes_any_iterable_of_numbers_as_the_point():
+    np = pytest.importorskip("numpy")
+    expected = ag.jacobian(pair, [0.7, -1.3])
+    assert ag.jacobian(pair, np.array([0.7, -1.3])) == expected
+    assert ag.jacobian(pair, (x for x in (0.7, -1.3))) == expected
+
+
 def test_jacobian_bad_fn_and_point():
     for mode in ("forward", "reverse"):
         with pytest.raises(TypeError, match="fn must return a Value"):
