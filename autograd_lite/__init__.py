@@ -16,13 +16,30 @@ from typing import Any
 
 from .engine import Value, no_grad
 from .explain import explain
+from .forward import Dual, explain_forward, jvp
 from .functional import grad, gradcheck, hessian
+from .jacobians import hvp, jacobian, vjp
 
 __version__ = "0.1.0"
 
 _SUBMODULES = ("nn", "optim", "losses", "data", "train", "viz")
 
-__all__ = ["Value", "grad", "no_grad", "gradcheck", "hessian", "explain", "compile", *_SUBMODULES]
+__all__ = [
+    "Value",
+    "grad",
+    "no_grad",
+    "gradcheck",
+    "hessian",
+    "explain",
+    "Dual",
+    "jvp",
+    "vjp",
+    "jacobian",
+    "hvp",
+    "explain_forward",
+    "compile",
+    *_SUBMODULES,
+]
 
 
 def __getattr__(name: str) -> Any:
