@@ -196,6 +196,10 @@ class Dual:
         """1 / (1 + e ** -self)."""
         return _apply(P.SIGMOID, self)
 
+    def softplus(self) -> Dual:
+        """log(1 + e ** self), without overflow; its derivative is sigmoid(self)."""
+        return _apply(P.SOFTPLUS, self)
+
     def relu(self) -> Dual:
         """max(self, 0); its derivative at 0 is 0."""
         return _apply(P.RELU, self)

@@ -12,6 +12,7 @@ from hypothesis import assume, given
 import autograd_lite as ag
 from autograd_lite import Dual, Value, forward
 from conftest import central_difference
+from autograd_lite import primitives as P
 from graphs import KINKED, output_of, programs, replay
 
 # --- Dual on every primitive ------------------------------------------------------
@@ -24,6 +25,9 @@ UNARY = [
     ("log", lambda a: a.log(), 0.7, 1 / 0.7),
     ("tanh", lambda a: a.tanh(), 0.7, 1 - math.tanh(0.7) ** 2),
     ("sigmoid", lambda a: a.sigmoid(), 0.7, math.exp(-0.7) / (1 + math.exp(-0.7)) ** 2),
+    ("softplus", lambda a: a.softplus(), -0.7, 1 / (1 + math.exp(0.7))),
+    ("softplus big", lambda a: a.softplus(), 800.0, 1.0),
+    ("pow 0 at 0", lambda a: a**0, 0.0, 0.0),
     ("relu+", lambda a: a.relu(), 0.7, 1.0),
     ("relu-", lambda a: a.relu(), -0.7, 0.0),
     ("leaky_relu-", lambda a: a.leaky_relu(0.2), -0.7, 0.2),
@@ -56,6 +60,11 @@ BINARY = [
     ("/", lambda a, b: a / b, (0.7, -1.2), (1 / -1.2, -0.7 / 1.44)),
     ("**", lambda a, b: a**b, (0.7, -1.2), (-1.2 * 0.7**-2.2, 0.7**-1.2 * math.log(0.7))),
 ]
+
+
+def test_dual_has_every_function_of_the_table():
+    for name in P.FUNCTIONS:
+        assert callable(getattr(Dual, name)), name
 
 
 def value_derivative(f, x: float) -> float:
@@ -332,6 +341,8 @@ def test_dual_matches_torch_func_jvp_on_each_unary_op(name, f, x, expected):
 
         def tf(t):
             return torch.nn.functional.leaky_relu(t, slope)
+    elif name.startswith("softplus"):
+        tf = torch.nn.functional.softplus
     else:
         tf = f
     _, ttangent = torch.func.jvp(
