@@ -136,7 +136,7 @@ class Value:
 
     @data.setter
     def data(self, x: Number) -> None:
-        self._data = _as_float(x)
+        self._data = _as_float(x, "Value.data")
 
     @property
     def op(self) -> str:
@@ -211,7 +211,7 @@ class Value:
         if isinstance(other, Value):
             return _binary(P.POW, self, other)
         try:
-            n = _as_float(other)
+            n = _as_float(other, "**")
         except TypeError:
             return NotImplemented
         return _unary(P.pow_by_constant(n), self)
@@ -256,7 +256,7 @@ class Value:
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """self for self > 0, else slope * self; its derivative at 0 is ``slope``."""
-        return _unary(P.leaky_relu(_as_float(slope)), self)
+        return _unary(P.leaky_relu(_as_float(slope, "leaky_relu: slope")), self)
 
     def sin(self) -> Value:
         """Sine (radians)."""
@@ -320,7 +320,7 @@ class Value:
         so gradients accumulate across calls and a second pass from an overlapping
         graph is exact. Passes in different threads over shared nodes take turns.
         """
-        seed = _as_float(grad)
+        seed = _as_float(grad, "backward: grad")
         with _one_pass_at_a_time:
             _propagate(*_walk(self), seed, into_grad=True)
         last_seed[self] = seed
@@ -338,31 +338,45 @@ class Value:
 # --- 3. the node makers --------------------------------------------------------------
 
 
-def _as_float(x: object) -> float:
-    """Convert a real number to float, or raise TypeError naming its type."""
+def _as_float(x: object, what: str = "Value") -> float:
+    """Convert a real number to float, or raise TypeError naming its type.
+
+    ``what`` names the function and argument in the error, e.g. ``"backward: grad"``.
+    An int beyond the range of a float (10**400) is a ValueError, not an OverflowError.
+    """
     kind = type(x)
     if kind is float:
         return x  # type: ignore[return-value]
-    if kind is int or kind is bool:
-        return float(x)  # type: ignore[arg-type]
-    if isinstance(x, numbers.Real):
-        return float(x)
+    if kind is int or kind is bool or isinstance(x, numbers.Real):
+        try:
+            return float(x)  # type: ignore[arg-type]
+        except OverflowError:
+            raise ValueError(f"{what}: {_too_big(x)} is beyond the range of a float") from None
     if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):  # not numbers.Real
         return float(bool(x))
     raise TypeError(
-        f"Value needs a real number (int, float, bool or a numpy real scalar), got {kind.__name__}"
+        f"{what} needs a real number (int, float, bool or a numpy real scalar), got {kind.__name__}"
     )
 
 
-def _number(x: object) -> float | None:
+def _too_big(x: object) -> str:
+    """A short name for a huge int (printing all its digits could itself fail)."""
+    if isinstance(x, int):
+        return f"the integer {'-' if x < 0 else ''}10**{int(abs(x).bit_length() * 0.30103)}..."
+    return repr(x)
+
+
+def _number(x: object, op: str) -> float | None:
     """``x`` as a float if it is a real number (not a Value), else None."""
     kind = x.__class__
     if kind is float:
         return x  # type: ignore[return-value]
-    if kind is int:
-        return float(x)  # type: ignore[arg-type]
     try:
-        return _as_float(x)  # a Value is no real number: TypeError
+        return float(x) if kind is int else _as_float(x, op)  # type: ignore[arg-type]
+    except OverflowError:  # an int beyond the range of a float
+        return _as_float(x, op)  # raises the ValueError that names the op
+    except TypeError:  # not a number (a Value, a string): the operator says NotImplemented
+        return None
     except TypeError:
         return None
 
@@ -469,7 +483,7 @@ def _operate(prim: Primitive, a: Value, other: object) -> Value:
     it is not a number either)."""
     if isinstance(other, Value):
         return _binary(prim, a, other)
-    number = _number(other)
+    number = _number(other, prim.name)
     if number is None:
         return NotImplemented
     return _with_number(P.NUMBER_SECOND[prim], a, number)
@@ -479,15 +493,22 @@ def _reflected(prim: Primitive, other: object, a: Value) -> Value:
     """``other prim a``, for the reflected operators (``2 - v``)."""
     if isinstance(other, Value):
         return _binary(prim, other, a)
-    number = _number(other)
+    number = _number(other, prim.name)
     if number is None:
         return NotImplemented
     return _with_number(P.NUMBER_FIRST[prim], a, number)
 
 
-def _compared(other: object) -> float | None:
-    """The number to compare a Value with: other's data, or other as a float."""
-    return other._data if isinstance(other, Value) else _number(other)
+def _compared(other: object) -> float | int | None:
+    """The number to compare a Value with: other's data, or other itself if it is a number.
+
+    An int stays an int: Python compares a float with any int exactly (2.0 < 10**400).
+    """
+    if isinstance(other, Value):
+        return other._data
+    if isinstance(other, int):
+        return other
+    return _number(other, "comparison")
 
 
 Value.op_result_class = Value  # see _kind

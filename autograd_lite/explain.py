@@ -31,9 +31,10 @@ class Explanation:
     for the :class:`Step` rows.
     """
 
-    def __init__(self, output: Value, seed: float) -> None:
+    def __init__(self, output: Value, seed: float, ran: bool = True) -> None:
         self.output = output
         self.seed = seed
+        self.ran = ran  # whether a backward pass from output has run
         self.steps: list[Step] = []
         # d output / d node for every node, in topological order: the engine's own pass
         self.gradients = gradients(output, seed)
@@ -72,6 +73,8 @@ class Explanation:
         rows = self._rows()
         widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
         lines = [f"backward from {self.names[self.output]} with seed {_num(self.seed)}"]
+        if not self.ran:
+            lines[0] += " (not run yet: these are the steps output.backward() would take)"
         for r in rows:
             cells = [r[0].rjust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2])]
             cells += [c.rjust(w) for c, w in zip(r[3:], widths[3:], strict=True)]
@@ -107,9 +110,11 @@ def explain(output: Value) -> Explanation:
     Each row is one edge ``d out/d a += ∂node/∂a × d out/d node``: the local (partial)
     derivative ∂node/∂a, written with ∂ to tell it from the total derivatives d, that the
     op recorded in the forward pass, times the gradient that has arrived at the node
-    from above. The seed is the ``grad`` of the last ``output.backward(grad)`` (1.0 if
-    there was none). Nothing is written into ``.grad``.
+    from above. The seed is the ``grad`` of the last ``output.backward(grad)``; before any
+    backward pass from ``output`` the table says so, and shows the steps a pass with
+    seed 1 would take. Nothing is written into ``.grad``.
     """
     if not isinstance(output, Value):
         raise TypeError(f"explain: output must be a Value, got {type(output).__name__}")
-    return Explanation(output, last_seed.get(output, 1.0))
+    seed = last_seed.get(output)
+    return Explanation(output, 1.0 if seed is None else seed, ran=seed is not None)

@@ -11,6 +11,11 @@ they are read and how a model output becomes a predicted class:
   one output per class aiming at a one-hot vector, the argmax.
 * ``"cross_entropy"``: one logit per class; the argmax.
 
+``"mse"`` and ``"sse"`` also fit numbers (a regressor): when the targets are not class
+ids (the ±1 targets of the micrograd lecture, or any real numbers), each output aims
+at its target as it is, one number per sample or one row of k numbers for k outputs,
+and there is no class to predict.
+
 Each of these facts is written once, here: the scalar training step, the compiled
 one, ``predict`` and the decision-boundary plot all read them from an
 :class:`Objective` and :func:`predicted_classes`.
@@ -18,6 +23,7 @@ one, ``predict`` and the decision-boundary plot all read them from an
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -28,7 +34,7 @@ from . import losses
 from .engine import Value
 
 Output = Value | list[Value]
-LossFn = Callable[[list[Any], list[int]], Value]
+LossFn = Callable[[list[Any], list[Any]], Value]
 Reduction = Literal["mean", "sum"]
 
 
@@ -103,6 +109,28 @@ def _sse(outputs: list[Any], labels: list[int]) -> Value:
     return losses.sse(*_squares(outputs, labels))
 
 
+def _numbers_to_fit(outputs: list[Any], targets: list[Any]) -> tuple[list[Value], list[Any]]:
+    """Outputs and targets of a regressor, flattened alike (k outputs: rows of k targets)."""
+    if not isinstance(outputs[0], list):
+        return outputs, targets
+    k = len(outputs[0])
+    flat_targets: list[Any] = []
+    for i, row in enumerate(targets):
+        row = row if isinstance(row, list | tuple) else [row]
+        if len(row) != k:
+            raise ValueError(f"target row {i} has {len(row)} numbers for a model of {k} outputs")
+        flat_targets.extend(row)
+    return [v for out in outputs for v in out], flat_targets
+
+
+def _mse_numbers(outputs: list[Any], targets: list[Any]) -> Value:
+    return losses.mse(*_numbers_to_fit(outputs, targets))
+
+
+def _sse_numbers(outputs: list[Any], targets: list[Any]) -> Value:
+    return losses.sse(*_numbers_to_fit(outputs, targets))
+
+
 def _cross_entropy(outputs: list[Any], labels: list[int]) -> Value:
     if not isinstance(outputs[0], list):
         raise ValueError("loss 'cross_entropy' needs a model with one output per class")
@@ -126,6 +154,9 @@ class Objective:
         reduction: ``"mean"`` if the loss averages its samples, ``"sum"`` if it adds
             them up; None when unknown (a callable loss), which the compiled step
             cannot run without being told.
+        fits_numbers: whether the targets are numbers to fit rather than class ids
+            (a regressor: nothing to classify, no accuracy).
+        regression: the same loss fitting numbers, for a loss that can (mse, sse).
     """
 
     name: str
@@ -133,21 +164,33 @@ class Objective:
     threshold: float = 0.0
     binary: bool = False
     reduction: Reduction | None = "mean"
+    fits_numbers: bool = False
+    regression: Objective | None = None
 
     def classes(self, scores: Any) -> np.ndarray:
         """The predicted class of each row of output numbers (see :func:`predicted_classes`)."""
         return predicted_classes(scores, self.threshold)
 
-    def correct(self, outputs: list[Output], labels: list[int]) -> int:
-        """How many of a batch's outputs are classified as their labels."""
+    def correct(self, outputs: list[Output], labels: list[Any]) -> int:
+        """How many of a batch's outputs are classified as their labels (0 for a regressor)."""
+        if self.fits_numbers:
+            return 0
         return int(np.sum(self.classes(output_numbers(outputs)) == np.asarray(labels)))
 
 
 OBJECTIVES: dict[str, Objective] = {
     "hinge": Objective("hinge", _hinge, 0.0, binary=True),
     "bce": Objective("bce", _bce, 0.0, binary=True),
-    "mse": Objective("mse", _mse, 0.5),
-    "sse": Objective("sse", _sse, 0.5, reduction="sum"),
+    "mse": Objective(
+        "mse", _mse, 0.5, regression=Objective("mse", _mse_numbers, fits_numbers=True)
+    ),
+    "sse": Objective(
+        "sse",
+        _sse,
+        0.5,
+        reduction="sum",
+        regression=Objective("sse", _sse_numbers, reduction="sum", fits_numbers=True),
+    ),  # fmt: skip
     "cross_entropy": Objective("cross_entropy", _cross_entropy),
 }
 OBJECTIVES["binary_cross_entropy"] = OBJECTIVES["bce"]
@@ -170,9 +213,7 @@ def objective(
         chosen = OBJECTIVES[loss]
         if threshold is None:
             return chosen
-        return Objective(
-            chosen.name, chosen.loss, float(threshold), chosen.binary, chosen.reduction
-        )
+        return dataclasses.replace(chosen, threshold=float(threshold))
     if not callable(loss):
         raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
     if reduction not in (None, "mean", "sum"):

@@ -93,16 +93,17 @@ class CompiledStep:
 
     The per-sample loss ``goal.loss([model(x)], [label])`` is traced once per class
     label, with the label a constant: a loss may branch on the label (hinge does),
-    not on the model's outputs. Each tape also returns the model's outputs, which
-    count the correct predictions. The L2 penalty is added in closed form.
+    not on the model's outputs. A regressor's targets are numbers, so they are no
+    constants but inputs of its one tape, beside x. Each tape also returns the model's
+    outputs, which count the correct predictions. The L2 penalty is added in closed form.
 
     Args:
         reduction: how ``goal.loss`` combines the samples of a batch, ``"mean"`` or
             ``"sum"``; None takes the objective's own (``goal.reduction``).
 
     Raises (when called):
-        TracingError: if the loss or the model cannot be traced (e.g. train's ``bce``
-            and ``cross_entropy`` read their logits' numbers); run the step uncompiled.
+        TracingError: if the loss or the model cannot be traced (a model or loss that
+            reads the numbers of its Values); run the step uncompiled.
     """
 
     def __init__(self, reduction: str | None = None) -> None:
@@ -110,7 +111,7 @@ class CompiledStep:
             raise ValueError(f"reduction must be 'mean', 'sum' or None, got {reduction!r}")
         self.reduction = reduction
         self._owner: tuple[Any, ...] | None = None
-        self._tapes: dict[int, CompiledFunction] = {}
+        self._tapes: dict[int | str, CompiledFunction] = {}
         self._params: list[Value] = []
 
     def __call__(
@@ -124,7 +125,7 @@ class CompiledStep:
     ) -> tuple[float, int]:
         """One gradient step on one batch; returns ``(loss, correct)`` as ``train_step``."""
         X = np.asarray(xb, dtype=np.float64)
-        labels = np.asarray(yb)
+        labels = np.asarray(yb, dtype=np.float64 if goal.fits_numbers else None)
         if X.ndim != 2 or len(X) != len(labels) or len(X) == 0:
             raise ValueError(f"a batch needs rows of inputs and one label each, got {X.shape}")
         reduction = self._reduction(goal)
@@ -135,7 +136,12 @@ class CompiledStep:
             self._params = model.parameters()  # for the L2 penalty, as train_step's
         optimizer.zero_grad()
         total, correct = 0.0, 0
-        for label in np.unique(labels).tolist():
+        if goal.fits_numbers:  # one tape, the targets as inputs beside x
+            targets = labels.reshape(len(X), -1)
+            compiled = self._regressor_tape(model, goal, X.shape[1], targets.shape[1])
+            outputs = self._run(compiled, np.hstack([X, targets]), weight, np.arange(len(X)))
+            total += weight * float(np.sum(outputs[:, 0]))
+        for label in [] if goal.fits_numbers else np.unique(labels).tolist():
             rows = np.flatnonzero(labels == label)
             compiled = self._tape(model, goal, int(label), X.shape[1])
             outputs = self._run(compiled, X[rows], weight, rows)
@@ -159,6 +165,21 @@ class CompiledStep:
                 "its samples; pass reduction='mean' or 'sum'"
             )
         return reduction
+
+    def _regressor_tape(
+        self, model: Any, goal: Objective, n_inputs: int, n_targets: int
+    ) -> CompiledFunction:
+        if "numbers" not in self._tapes:
+
+            def loss_and_outputs(x: list[Value]) -> list[Value]:
+                out = model(x[:n_inputs])
+                outs = out if isinstance(out, list) else [out]
+                targets = x[n_inputs:]
+                target = targets if isinstance(out, list) else targets[0]
+                return [goal.loss([out], [target]), *outs]
+
+            self._tapes["numbers"] = CompiledFunction(loss_and_outputs, n_inputs + n_targets)
+        return self._tapes["numbers"]
 
     def _tape(self, model: Any, goal: Objective, label: int, n_inputs: int) -> CompiledFunction:
         if label not in self._tapes:

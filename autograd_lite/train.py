@@ -1,4 +1,4 @@
-"""A training loop for classifiers: ``fit``, plus ``predict`` and ``accuracy``.
+"""A training loop for classifiers and regressors: ``fit``, plus ``predict`` and ``accuracy``.
 
     model = nn.MLP(2, [16, 16, 1], seed=0)
     X, y = data.make_moons(100)
@@ -37,36 +37,72 @@ from .steps import CompiledStep, Model, TrainingStep, scalar_step
 # --- checking the inputs ----------------------------------------------------------
 
 
-def _rows(X: Any, y: Any = None) -> tuple[list[list[float]], list[int]]:
-    """X as rows of plain floats and y as plain ints, checked."""
+def _numbers(values: Any, name: str, who: str) -> np.ndarray:
+    """``values`` as a float64 array of finite real numbers, or a ValueError naming it."""
+    if values is None:
+        raise ValueError(f"{who}: {name} is None; it must be an array of numbers")
     try:
-        array = np.asarray(X, dtype=np.float64)
+        array = np.asarray(values)
+        if array.dtype.kind not in "biuf" and array.dtype != object:
+            raise TypeError
+        array = array.astype(np.float64)
+    except OverflowError:
+        raise ValueError(f"{who}: {name} holds an integer beyond the range of a float") from None
     except (TypeError, ValueError):
-        raise ValueError("X must be a 2-D array of numbers (one row per sample)") from None
-    if array.ndim != 2 or len(array) == 0:
-        raise ValueError(f"X must be a non-empty 2-D array (samples × features), got {array.shape}")
+        shape = "a 2-D array of real numbers, one row per sample" if name == "X" else "real numbers"
+        raise ValueError(f"{who}: {name} must be {shape}") from None
     if not np.isfinite(array).all():
-        raise ValueError("X contains nan or inf")
-    if y is None:
-        return array.tolist(), []
-    labels = np.asarray(y)
-    if labels.ndim != 1 or len(labels) != len(array):
+        raise ValueError(f"{who}: {name} contains nan or inf")
+    return array
+
+
+def _inputs(X: Any, who: str) -> list[list[float]]:
+    """X as rows of plain floats, checked."""
+    array = _numbers(X, "X", who)
+    if array.ndim != 2 or len(array) == 0:
         raise ValueError(
-            f"y must hold one label per row of X: X has {len(array)} rows, y has shape "
-            f"{labels.shape}"
+            f"{who}: X must be a non-empty 2-D array (samples × features), got {array.shape}"
         )
-    if not (np.issubdtype(labels.dtype, np.integer) or np.issubdtype(labels.dtype, np.bool_)):
-        if not (np.issubdtype(labels.dtype, np.floating) and (labels == np.round(labels)).all()):
-            raise ValueError(f"y must hold integer class ids, got dtype {labels.dtype}")
-    ints = [int(c) for c in labels.tolist()]
-    if min(ints) < 0:
-        raise ValueError(f"y must hold class ids 0, 1, ..., got {min(ints)}")
-    return array.tolist(), ints
+    return array.tolist()  # type: ignore[no-any-return]
+
+
+def _class_ids(y: Any, n: int, who: str) -> list[int]:
+    """y as plain ints, one class id per row of X, checked."""
+    labels = _numbers(y, "y", who)
+    if labels.ndim != 1 or len(labels) != n:
+        raise ValueError(
+            f"{who}: y must hold one label per row of X: X has {n} rows, y has shape {labels.shape}"
+        )
+    if not _are_class_ids(labels):
+        raise ValueError(
+            f"{who}: y must hold class ids 0, 1, ... (got {labels[~_whole(labels)][:1]} or a "
+            "negative number); numbers to fit, such as ±1 targets, train with loss='mse' or 'sse'"
+        )
+    return [int(c) for c in labels.tolist()]
+
+
+def _whole(labels: np.ndarray) -> np.ndarray:
+    return (labels == np.round(labels)) & (labels >= 0)
+
+
+def _are_class_ids(labels: np.ndarray) -> bool:
+    return labels.ndim == 1 and bool(_whole(labels).all())
+
+
+def _targets(y: Any, n: int) -> list[Any]:
+    """The numbers a regressor fits: one float per row, or a list of k floats per row."""
+    targets = _numbers(y, "y", "fit")
+    if targets.ndim not in (1, 2) or len(targets) != n:
+        raise ValueError(
+            f"fit: y must hold one target (or one row of targets) per row of X: X has {n} "
+            f"rows, y has shape {targets.shape}"
+        )
+    return targets.tolist()
 
 
 def _positive_int(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
+        raise ValueError(f"fit: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
@@ -137,12 +173,14 @@ def fit(
     threshold: float | None = None,
     compiled: bool | None = None,
 ) -> History:
-    """Train ``model`` to classify the rows of ``X`` as ``y``.
+    """Train ``model`` to classify the rows of ``X`` as ``y`` (or, with mse or sse, to fit them).
 
     Args:
         model: e.g. an ``nn.MLP``; its outputs must suit the loss (see the module notes).
         X: inputs, shape (n, features).
-        y: class ids 0, 1, ..., shape (n,).
+        y: class ids 0, 1, ..., shape (n,); with ``loss="mse"`` or ``"sse"`` also numbers
+            to fit (a regressor), shape (n,) or (n, outputs), e.g. the lecture's ±1 targets;
+            a regressor's history has no accuracy.
         loss: ``"hinge" "bce" "mse" "sse" "cross_entropy"``, or a callable
             ``loss(outputs, labels) -> Value``.
         optimizer: updates the weights; default ``optim.Adam(model.parameters(), lr=0.01)``.
@@ -170,14 +208,35 @@ def fit(
         ValueError: for bad data, a loss that does not fit the model or the labels,
             or a step that would make a weight nan or inf (raised by the optimizer).
     """
-    rows, labels = _rows(X, y)
     goal = objective(loss, threshold)
-    if goal.binary and max(labels) > 1:
-        raise ValueError(f"loss {goal.name!r} takes two classes, labels 0 and 1; got {max(labels)}")
+    rows = _inputs(X, "fit")
+    if goal.regression is not None and not _are_class_ids(_numbers(y, "y", "fit")):
+        goal = goal.regression  # mse and sse also fit numbers: a regressor
+        labels: list[Any] = _targets(y, len(rows))
+    else:
+        labels = _class_ids(y, len(rows), "fit")
+        if goal.binary and max(labels) > 1:
+            raise ValueError(
+                f"fit: loss {goal.name!r} takes two classes, labels 0 and 1; got {max(labels)}"
+            )
     epochs = _positive_int(epochs, "epochs")
     size = len(rows) if batch_size is None else _positive_int(batch_size, "batch_size")
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not math.isfinite(l2) or l2 < 0:
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+        raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r}")
+    if optimizer is not None and not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"fit: optimizer must be an optimizer such as optim.SGD(model.parameters(), lr=0.1), "
+            f"got {type(optimizer).__name__}"
+        )
+    if lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError(
+            f"fit: lr_schedule must be a function epoch -> lr (or None), got "
+            f"{type(lr_schedule).__name__}; for a constant rate set the optimizer's lr"
+        )
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
+    ):
+        raise ValueError(f"fit: seed must be None or an int >= 0, got {seed!r}")
     if optimizer is None:
         optimizer = Adam(model.parameters(), lr=0.01)
     rng = np.random.default_rng(seed)
@@ -220,9 +279,11 @@ def fit(
                     total += batch_loss * len(batch)
                     correct += batch_correct
             history.loss.append(total / n)
-            history.accuracy.append(correct / n)
             history.lr.append(optimizer.lr)
-            stats = {"loss": f"{total / n:.4f}", "accuracy": f"{correct / n:.1%}"}
+            stats = {"loss": f"{total / n:.4f}"}
+            if not goal.fits_numbers:
+                history.accuracy.append(correct / n)
+                stats["accuracy"] = f"{correct / n:.1%}"
             bar.set_postfix(stats, refresh=False)  # a dict keeps this order; kwargs get sorted
     finally:
         bar.close()
@@ -250,7 +311,7 @@ def predict(model: Model, X: Any, threshold: float = 0.0) -> np.ndarray:
     Returns:
         An int array of shape (n,).
     """
-    rows, _ = _rows(X)
+    rows = _inputs(X, "predict")
     with no_grad(), collector_paused():
         return predicted_classes(output_numbers([model(x) for x in rows]), threshold)
 
@@ -267,5 +328,6 @@ def accuracy(model: Model, X: Any, y: Any, threshold: float = 0.0) -> float:
     Returns:
         A float in [0, 1].
     """
-    rows, labels = _rows(X, y)
+    rows = _inputs(X, "accuracy")
+    labels = _class_ids(y, len(rows), "accuracy")
     return float(np.mean(predict(model, rows, threshold) == np.array(labels)))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+import autograd_lite as ag
 from autograd_lite import Value
 
 
@@ -69,3 +71,60 @@ def test_results_are_real_never_complex():
 def test_backward_rejects_a_non_number_seed():
     with pytest.raises(TypeError, match="str"):
         Value(1.0).backward("1")
+
+
+# --- numbers beyond the range of a float (10**400): named errors, never OverflowError ---
+
+HUGE = 10**400
+
+
+@pytest.mark.parametrize(
+    "action, words",
+    [
+        (lambda: Value(HUGE), "Value: the integer 10"),
+        (lambda: Value(1.0) + HUGE, r"\+: the integer 10"),
+        (lambda: HUGE - Value(1.0), "-: the integer 10"),
+        (lambda: Value(1.0) * -HUGE, r"\*: the integer -10"),
+        (lambda: HUGE / Value(1.0), "/: the integer 10"),
+        (lambda: Value(2.0) ** HUGE, r"\*\*: the integer 10"),
+        (lambda: Value(1.0).backward(grad=HUGE), "backward: grad: the integer 10"),
+        (lambda: Value(1.0).leaky_relu(HUGE), "leaky_relu: slope"),
+    ],
+)
+def test_an_int_beyond_float_range_is_a_value_error_naming_where(action, words):
+    with pytest.raises(ValueError, match=words):
+        action()
+
+
+def test_setting_data_beyond_float_range_names_data_and_keeps_the_old_number():
+    v = Value(3.0)
+    with pytest.raises(ValueError, match=r"Value\.data: the integer 10\*\*400"):
+        v.data = HUGE
+    assert v.data == 3.0
+
+
+def test_comparisons_with_huge_ints_answer_as_python_does():
+    v = Value(2.0)
+    assert (v < HUGE, v <= HUGE, v > -HUGE, v >= HUGE) == (True, True, True, False)
+    assert (HUGE > v) is True
+
+
+# --- x ** 0 is the constant 1: its derivative is 0 everywhere, also at x = 0 ---------
+
+
+def test_the_derivative_of_x_to_the_zero_is_zero_at_zero_in_every_engine_path():
+    x = Value(0.0)
+    assert ag.grad(x**0, [x]) == [0.0]
+    (dx,) = ag.grad(x**0 + x**2, [x], create_graph=True)
+    assert dx.data == 0.0 and ag.grad(dx, [x]) == [2.0]
+    polynomial = ag.compile(lambda v: v[0] ** 0 * 3 + v[0] ** 2, 1)
+    _, dX = polynomial.backward(np.array([[0.0], [1.0]]), np.ones(2))
+    assert dX[:, 0].tolist() == [0.0, 2.0]
+
+
+def test_the_cli_differentiates_a_polynomial_with_a_constant_term_at_zero(tmp_path, capsys):
+    from autograd_lite import cli
+
+    assert cli.main(["graph", "x**0 + 3*x", "x=0", "-o", str(tmp_path / "g.svg")]) == 0
+    out = capsys.readouterr().out
+    assert "nan" not in out and "3" in out

@@ -65,8 +65,11 @@ def test_unlabelled_nodes_get_names_and_html_is_escaped():
 
 def test_explain_touches_no_grad_and_rejects_non_values():
     a, b, c, out = make_graph()
-    ag.explain(out)
+    explanation = ag.explain(out)
     assert a.grad == 0.0
+    assert not explanation.ran and "not run yet" in str(explanation).splitlines()[0]
+    out.backward()
+    assert ag.explain(out).ran and "not run" not in str(ag.explain(out))
     with pytest.raises(TypeError, match="float"):
         ag.explain(1.0)
 

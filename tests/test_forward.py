@@ -11,8 +11,8 @@ from hypothesis import assume, given
 
 import autograd_lite as ag
 from autograd_lite import Dual, Value, forward
-from conftest import central_difference
 from autograd_lite import primitives as P
+from conftest import central_difference
 from graphs import KINKED, output_of, programs, replay
 
 # --- Dual on every primitive ------------------------------------------------------

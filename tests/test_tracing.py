@@ -412,7 +412,7 @@ def test_bad_batches_and_arguments_are_clear_errors():
         compiled(np.ones((4, 3)))
     with pytest.raises(ValueError, match="no rows"):
         compiled(np.ones((0, 2)))
-    with pytest.raises(TypeError, match="array of numbers"):
+    with pytest.raises(TypeError, match="array of real numbers"):
         compiled([["a", "b"]])
     with pytest.raises(RuntimeError, match="not been traced"):
         compiled.tape  # noqa: B018
@@ -609,3 +609,18 @@ def test_bce_and_cross_entropy_train_compiled_with_the_scalar_gradients(loss, ou
     assert got[1] == expected[1] and got[0] == pytest.approx(expected[0], rel=1e-12)
     for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
         assert q.data == pytest.approx(p.data, rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize(
+    "X, error, words",
+    [
+        ([[1 + 2j], [2.0]], TypeError, "X must be an array of real numbers.*complex numbers"),
+        ([["1.5"], ["2"]], TypeError, "X must be an array of real numbers.*strings"),
+        (np.array([[1.0], ["a"]], dtype=object), TypeError, "it holds a str"),
+        ([[10**400], [1]], ValueError, "X holds an integer beyond the range of a float"),
+    ],
+)
+def test_compiled_functions_refuse_what_is_not_a_real_number(X, error, words):
+    f = compile(lambda x: x[0] * 2, 1)
+    with pytest.raises(error, match=words):
+        f(X)

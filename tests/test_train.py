@@ -219,7 +219,7 @@ def test_the_default_optimizer_trains():
         ({"l2": -1.0}, ValueError, "l2 must be a finite number >= 0"),
         ({"y": [0, 1, 2, 1]}, ValueError, "loss 'hinge' takes two classes"),
         ({"y": [0, 1, 1]}, ValueError, "one label per row of X: X has 4 rows"),
-        ({"y": [0.5, 1, 1, 0]}, ValueError, "integer class ids"),
+        ({"y": [0.5, 1, 1, 0]}, ValueError, "class ids 0, 1"),
         ({"y": [0, -1, 1, 0]}, ValueError, "class ids 0, 1"),
         ({"X": [[0.0, 0.0], [1.0]] * 2}, ValueError, "2-D array"),
         ({"X": [0.0, 1.0, 1.0, 0.0]}, ValueError, "2-D"),
@@ -255,3 +255,53 @@ def test_predict_leaves_graph_recording_on_afterwards():
     train.predict(model, XOR_X)
     out = model(XOR_X[0])
     assert isinstance(out, Value) and out.parents  # recording is back on afterwards
+
+
+# --- regressors: mse and sse also fit numbers ------------------------------------------
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_fit_trains_the_lectures_plus_minus_one_targets_with_mse(compiled):
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+    model = nn.MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=1)
+    history = train.fit(
+        model, xs, ys, loss="mse", optimizer=optim.SGD(model.parameters(), lr=0.1),
+        epochs=200, progress=False, compiled=compiled,
+    )  # fmt: skip
+    assert history.loss[-1] < 0.05 < history.loss[0]
+    assert history.accuracy == []  # nothing to classify
+    assert [round(model(x).data) for x in xs] == ys
+
+
+def test_compiled_and_scalar_regression_steps_agree():
+    X = np.array([[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8]])
+    Y = [[0.2, -1.0], [1.5, 0.5], [-0.7, 2.0]]
+    models = [nn.MLP(2, [3, 2], seed=4) for _ in range(2)]
+    goal = objective("sse").regression
+    results = [
+        step(m, goal, optim.SGD(m.parameters(), lr=0.05), X.tolist(), Y)
+        for step, m in zip([steps.scalar_step, steps.CompiledStep()], models, strict=True)
+    ]
+    assert results[1][0] == pytest.approx(results[0][0], rel=1e-12)
+    for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        assert q.data == pytest.approx(p.data, rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"y": None}, ValueError, "fit: y is None"),
+        ({"optimizer": "adam"}, TypeError, "fit: optimizer must be an optimizer.*got str"),
+        ({"seed": -1}, ValueError, r"fit: seed must be None or an int >= 0, got -1"),
+        ({"lr_schedule": 0.1}, TypeError, "fit: lr_schedule must be a function"),
+        ({"y": [0.5, 1.0, 0.0, 1.0]}, ValueError, "fit: y must hold class ids.*loss='mse'"),
+        ({"X": [[10**400, 1.0]] * 4}, ValueError, "fit: X holds an integer beyond"),
+        ({"X": [["a", "b"]] * 4}, ValueError, "fit: X must be a 2-D array of real numbers"),
+    ],
+)
+def test_fit_names_its_bad_arguments(kwargs, error, words):
+    args = {"X": [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]], "y": [0, 1, 1, 0]}
+    args.update(kwargs)
+    with pytest.raises(error, match=words):
+        train.fit(nn.MLP(2, [2, 1], seed=0), args.pop("X"), args.pop("y"), progress=False, **args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -74,13 +75,7 @@ class CompiledFunction:
         return self._program
 
     def _check(self, X: Any, allow_one: bool = False) -> Array:
-        try:
-            A = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"X must be an array of numbers of shape (n, {self.n_inputs}), "
-                f"got {type(X).__name__}"
-            ) from None
+        A = real_array(X, self.n_inputs)
         if allow_one and A.ndim == 1 and len(A) == self.n_inputs:
             A = A[None, :]
         if A.ndim != 2 or A.shape[1] != self.n_inputs:
@@ -200,6 +195,34 @@ class CompiledFunction:
         name = getattr(self.fn, "__name__", type(self.fn).__name__)
         state = repr(self._program.tape) if self._program else "not traced yet"
         return f"CompiledFunction({name}, n_inputs={self.n_inputs}: {state})"
+
+
+def real_array(X: Any, n_inputs: int) -> Array:
+    """``X`` as a float64 array, if it holds real numbers only (no complex, no strings).
+
+    Raises:
+        TypeError: naming X and what it holds instead of real numbers.
+        ValueError: for an integer beyond the range of a float.
+    """
+    kind = f"an array of real numbers of shape (n, {n_inputs})"
+    try:
+        raw = np.asarray(X)
+    except (TypeError, ValueError):
+        raise TypeError(f"compiled function: X must be {kind}, got {type(X).__name__}") from None
+    if raw.dtype.kind == "O":  # Python objects: big ints, or things that are not numbers
+        bad = next((v for v in raw.flat if not isinstance(v, numbers.Real)), None)
+        if bad is not None:
+            raise TypeError(f"compiled function: X must be {kind}; it holds a {type(bad).__name__}")
+        try:
+            return raw.astype(np.float64)
+        except OverflowError:
+            raise ValueError(
+                "compiled function: X holds an integer beyond the range of a float"
+            ) from None
+    if raw.dtype.kind not in "biuf":  # bool, int, unsigned, float
+        held = {"U": "strings", "S": "bytes", "c": "complex numbers"}.get(raw.dtype.kind)
+        raise TypeError(f"compiled function: X must be {kind}; it holds {held or raw.dtype}")
+    return raw.astype(np.float64, copy=False)
 
 
 def compile(
