@@ -418,6 +418,177 @@ class Value:
         for node in topological_order(self):
             node.grad = 0.0
 
+    # --- micrograd-compatible names and Python number protocols ---
+    # The micrograd lecture reads a node's parents as ``v._prev`` and its op as ``v._op``,
+    # and runs one node's step of the chain rule by hand as ``v._backward()``. These are
+    # those names, written on the public properties, so the lecture's cells run as typed.
+
+    @property
+    def _prev(self) -> set[Value]:
+        """The set of this node's parents (micrograd's name; ``.parents`` keeps their order)."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """The op that made this node, ``""`` for a leaf (micrograd's name for ``.op``)."""
+        return self.op
+
+    def _backward(self) -> None:
+        """One node's step of the chain rule: add ``local × self.grad`` into each parent's grad.
+
+        This is what the micrograd lecture calls by hand, node by node from the output
+        (after setting ``out.grad = 1.0``); ``backward()`` does the whole walk at once.
+        A parent used twice (``a + a``) gets both contributions; a leaf has nothing to do.
+
+        Example:
+            >>> x = Value(3.0); y = x * x
+            >>> y.grad = 1.0; y._backward(); x.grad
+            6.0
+        """
+        g = self.grad
+        for parent, local in zip(self.parents, self.local_grads, strict=True):
+            parent.grad += local * g
+
+    @property
+    def _children(self) -> Any:
+        raise AttributeError(
+            "'Value' object has no attribute '_children' (micrograd's constructor argument): "
+            "a node's parents are v.parents, a tuple in the op's order, or v._prev, a set"
+        )
+
+    # Where Python wants a plain number, a Value acts as its .data. None of these is
+    # differentiable: they return ints and floats, which have no graph.
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.4f}"`` formats ``.data``; a bare ``f"{v}"`` is ``str(v)``.
+
+        Example:
+            >>> f"{Value(2 / 3):.3f}"
+            '0.667'
+        """
+        return format(self.data, spec) if spec else str(self)
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        """``round(v)`` is an int and ``round(v, n)`` a float, of ``.data``."""
+        return round(self.data) if ndigits is None else round(self.data, ndigits)
+
+    def __int__(self) -> int:
+        """``int(v)``: ``.data`` truncated toward zero, as ``int(2.7)`` is 2."""
+        return int(self.data)
+
+    def __trunc__(self) -> int:
+        return self.data.__trunc__()
+
+    def __floor__(self) -> int:
+        return self.data.__floor__()
+
+    def __ceil__(self) -> int:
+        return self.data.__ceil__()
+
+    # --- pickling: a graph of any depth, shared nodes kept shared ---
+    # A node pickles as the instruction to make it again: its primitive (by name, see
+    # primitives.lookup), its parents, its number, then data, grad and label. Unpickling
+    # runs the same node maker on the restored parents. Pickle would recurse once per
+    # level of the graph to reach the parents first, so the node being pickled lists
+    # its computed ancestors first, in topological order: each is then pickled after
+    # its own parents, which pickle has by then, and no recursion goes deeper than one.
+
+    # The ancestors listed by the node being pickled, by id: they pickle without a list.
+    # Only how deep pickle recurses depends on this dict, never what it writes.
+    _pickle_listed: dict[int, Value] = {}
+
+    class _EndOfGraph:
+        """Pickled last in a listing node's arguments: the listing is over (unpickles to ())."""
+
+        def __reduce__(self) -> tuple[Any, ...]:
+            Value._pickle_listed.clear()
+            return (tuple, ())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        listed = Value._pickle_listed
+        record = self._pickle_record()
+        if listed.pop(id(self), None) is self:
+            return (Value._unpickle, record)
+        ancestors = self._computed_ancestors()
+        if not ancestors:  # only leaves above: nothing to recurse into
+            return (Value._unpickle, record)
+        listed.clear()  # left over from a listing whose nodes were pickled before it
+        listed.update((id(node), node) for node in ancestors)
+        # The ancestors come first among the arguments, as pickle writes them in order.
+        return (Value._unpickle_after, (ancestors, Value._EndOfGraph(), *record))
+
+    def _pickle_record(self) -> tuple[Any, ...]:
+        """(primitive, parents, number, data, grad, label): what makes this node again."""
+        prim, parents, number = self.primitive, self.parents, self.number
+        if prim is not None and parents:
+            inputs = [p.data for p in parents]
+            if isinstance(prim, WithNumber):
+                inputs = list(prim.operands(inputs[0], number))
+                forward = prim.binary.forward
+            else:
+                forward = prim.forward
+            try:
+                again = forward(*inputs)
+            except (ArithmeticError, ValueError):
+                again = None
+            data = self.data
+            if again is None or (again != data and not (again != again and data != data)):
+                raise TypeError(
+                    f"cannot pickle {self!r}: its parents' data changed after it was computed "
+                    f"(an optimizer step?), so its local derivatives cannot be made again; "
+                    f"pickle it before the change, or compute it again"
+                )
+        return (prim, parents, number, self.data, self.grad, self.label)
+
+    def _computed_ancestors(self) -> list[Value]:
+        """The ancestors made by an op, each after its own parents (iterative, any depth)."""
+        order: list[Value] = []
+        seen = {id(self)}
+        stack = [self]
+        while stack:
+            node = stack[-1]
+            for parent in node.parents:
+                if parent.parents and id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append(parent)
+                    break
+            else:  # every parent is a leaf or already in order
+                order.append(stack.pop())
+        order.pop()  # self
+        return order
+
+    @staticmethod
+    def _unpickle(
+        prim: Primitive | WithNumber | None,
+        parents: tuple[Value, ...],
+        number: float | None,
+        data: float,
+        grad: float,
+        label: str,
+    ) -> Value:
+        """The node a pickle describes, made again by its node maker."""
+        if prim is None or not parents:
+            node = _leaf(data, label)
+        else:
+            if not is_recording():  # unpickled under no_grad: the graph is restored all the same
+                with recording(True):
+                    return Value._unpickle(prim, parents, number, data, grad, label)
+            if isinstance(prim, WithNumber):
+                node = _with_number(prim, parents[0], number)  # type: ignore[arg-type]
+            elif len(parents) == 1:
+                node = _unary(prim, parents[0])
+            else:
+                node = _binary(prim, parents[0], parents[1])
+            node.data = data  # the same number, unless another machine's libm rounds otherwise
+            node.label = label
+        node.grad = grad
+        return node
+
+    @staticmethod
+    def _unpickle_after(_ancestors: list[Value], _end: Any, *record: Any) -> Value:
+        """The node a listing pickle describes (its ancestors are made by then)."""
+        return Value._unpickle(*record)
+
 
 # Every node is allocated through this name. ``tracing`` swaps it for the length of a
 # trace, so that each node made while tracing is a Tracer; keep allocations going through it.

@@ -44,6 +44,20 @@ class Primitive:
         extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
         return f"Primitive({self.name!r}{extra})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by reference: the name and parameters that :func:`lookup` finds again.
+
+        The forward and the formulas are lambdas, which pickle cannot store; they need
+        not be stored, as the table holds them.
+        """
+        try:
+            found: Primitive | WithNumber | None = lookup(self.name, self.params)
+        except ValueError:
+            found = None
+        if found is None or (found is not self and not self.params):
+            raise TypeError(f"cannot pickle {self!r}: it is not in the table of primitives")
+        return (lookup, (self.name, dict(self.params)))
+
 
 # --- the float namespace the formulas are evaluated with -----------------------
 
@@ -245,6 +259,10 @@ class WithNumber:
         side = "number first" if self.number_first else "number second"
         return f"WithNumber({self.name!r}, {side})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by reference, as the binary primitive's name and the side of the number."""
+        return (lookup, (self.name, {}, self.number_first))
+
 
 # ``v ** 2`` has pow_by_constant, whose forward takes negative bases; the rest are here.
 NUMBER_SECOND = {p: WithNumber(p, number_first=False) for p in (ADD, SUB, MUL, DIV)}
@@ -254,3 +272,42 @@ UNARY: dict[str, Primitive] = {
     p.name: p for p in (NEG, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS)
 }
 BINARY: dict[str, Primitive] = {p.name: p for p in (ADD, SUB, MUL, DIV, POW)}
+
+
+def lookup(
+    name: str, params: dict[str, float] | None = None, number_first: bool | None = None
+) -> Primitive | WithNumber:
+    """The primitive of the table with this name (and parameters), as pickling stores it.
+
+    Args:
+        name: what ``Value.op`` shows, e.g. ``"tanh"`` or ``"*"``.
+        params: ``{"exponent": n}`` for ``x ** n``, ``{"slope": s}`` for a leaky relu,
+            else empty.
+        number_first: for a binary op with one operand a plain number, whether the
+            number is on the left (``2 - v``) or the right (``v - 2``); None otherwise.
+
+    Returns:
+        The table's own object (so ``lookup(p.name, p.params) is p`` for every
+        primitive of the table), or for a parametrised one, an equal one.
+
+    Raises:
+        ValueError: naming the name, if the table has no such primitive.
+    """
+    params = params or {}
+    if number_first is not None:
+        table = NUMBER_FIRST if number_first else NUMBER_SECOND
+        binary = BINARY.get(name)
+        if binary in table:
+            return table[binary]  # type: ignore[index]
+    elif "exponent" in params and name == "**":
+        return pow_by_constant(params["exponent"])
+    elif "slope" in params and name == "leaky_relu":
+        return leaky_relu(params["slope"])
+    elif not params:
+        found = UNARY.get(name) or BINARY.get(name)
+        if found is not None:
+            return found
+        for obj in globals().values():  # a primitive of the table not in UNARY or BINARY
+            if isinstance(obj, Primitive) and obj.name == name:
+                return obj
+    raise ValueError(f"lookup: no primitive {name!r} with {params or 'no parameters'} in the table")
