@@ -9,6 +9,7 @@ numbers the lecture shows, worked out by hand here.
 
 from __future__ import annotations
 
+import doctest
 import math
 import random
 
@@ -269,6 +270,14 @@ def test_prev_op_and_backward_follow_the_public_properties():
     assert (x.grad, y.grad) == (20.0, 8.0)
     w = (x * 3)._prev
     assert w == {x}
+
+
+def test_the_docstring_examples_of_these_names_run():
+    finder, runner = doctest.DocTestFinder(recurse=False), doctest.DocTestRunner()
+    for method in (Value._backward, Value.__format__):
+        for test in finder.find(method, globs={"Value": Value}):
+            runner.run(test)
+    assert runner.tries >= 3 and runner.failures == 0
 
 
 def test_a_micrograd_constructor_name_points_to_the_public_one():
