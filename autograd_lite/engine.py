@@ -494,7 +494,8 @@ class Value:
     # its own parents, which pickle has by then, and no recursion goes deeper than one.
 
     # The ancestors listed by the node being pickled, by id: they pickle without a list.
-    # Only how deep pickle recurses depends on this dict, never what it writes.
+    # Only how deep pickle recurses depends on this dict, never what it writes (so two
+    # threads pickling at once cost each other time at worst, never correctness).
     _pickle_listed: dict[int, Value] = {}
 
     class _EndOfGraph:
@@ -506,7 +507,11 @@ class Value:
 
     def __reduce__(self) -> tuple[Any, ...]:
         listed = Value._pickle_listed
-        record = self._pickle_record()
+        try:
+            record = self._pickle_record()
+        except TypeError:
+            listed.clear()  # the pickle is abandoned: hold none of its nodes
+            raise
         if listed.pop(id(self), None) is self:
             return (Value._unpickle, record)
         ancestors = self._computed_ancestors()
@@ -516,6 +521,10 @@ class Value:
         listed.update((id(node), node) for node in ancestors)
         # The ancestors come first among the arguments, as pickle writes them in order.
         return (Value._unpickle_after, (ancestors, Value._EndOfGraph(), *record))
+
+    def __copy__(self) -> Value:
+        """``copy.copy(v)``: a new node made like this one, from the same parents."""
+        return Value._unpickle(*self._pickle_record())
 
     def _pickle_record(self) -> tuple[Any, ...]:
         """(primitive, parents, number, data, grad, label): what makes this node again."""

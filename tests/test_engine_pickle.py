@@ -85,6 +85,17 @@ def test_a_graph_100_000_deep_pickles_without_recursion_error():
     again.backward()
     (x2,) = _leaves(again)
     assert x2.label == "x" and x2.grad == pytest.approx(1.00001**50_000, rel=1e-9)
+    assert not Value._pickle_listed  # the pickle holds on to none of the nodes afterwards
+
+
+def test_copy_makes_a_new_node_from_the_same_parents():
+    x = Value(2.0)
+    y = x * 3
+    y.grad = 0.5
+    z = copy.copy(y)
+    assert z is not y and z.parents == (x,) and z.number == 3.0
+    assert (z.data, z.grad) == (6.0, 0.5)
+    assert not Value._pickle_listed
 
 
 def test_deepcopy_of_a_deep_graph():
@@ -113,6 +124,9 @@ def test_a_graph_whose_parents_changed_refuses_to_pickle_with_a_clear_error():
     w.data -= 0.1  # an optimizer step after the forward pass
     with pytest.raises(TypeError, match="parents' data changed"):
         pickle.dumps(loss)
+    with pytest.raises(TypeError, match="parents' data changed"):
+        pickle.dumps((loss + 1) * 2)  # found while listing the ancestors
+    assert not Value._pickle_listed
     assert pickle.loads(pickle.dumps(w)).data == pytest.approx(0.4)  # a leaf always pickles
 
 
