@@ -586,8 +586,10 @@ class Value:
                 node = _with_number(prim, parents[0], number)  # type: ignore[arg-type]
             elif len(parents) == 1:
                 node = _unary(prim, parents[0])
-            else:
+            elif len(parents) == 2:
                 node = _binary(prim, parents[0], parents[1])
+            else:
+                raise ValueError(f"unpickle: no node maker for {prim!r} of {len(parents)} parents")
             node.data = data  # the same number, unless another machine's libm rounds otherwise
             node.label = label
         node.grad = grad
