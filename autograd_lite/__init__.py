@@ -38,6 +38,7 @@ __all__ = [
     "hvp",
     "explain_forward",
     "compile",
+    "draw_dot",
     *_SUBMODULES,
 ]
 
@@ -47,4 +48,6 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f".{name}", __name__)
     if name == "compile":  # lives with numpy, which is imported only when needed
         return importlib.import_module(".compiler", __name__).compile
+    if name == "draw_dot":  # viz.draw_dot, by the name the micrograd lecture uses
+        return importlib.import_module(".viz.graph", __name__).draw_dot
     raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")

@@ -4,6 +4,10 @@ Each function returns ``(X, y)``: ``X`` a float array of shape (n, 2), ``y`` an 
 array of shape (n,) holding class ids 0, 1, ... The points are shuffled. A ``seed``
 makes a data set reproducible; each call draws from its own
 ``numpy.random.default_rng(seed)``, so numpy's global random state is never used.
+
+Each also takes scikit-learn's names for the same things, so the calls of scikit-learn
+demos run as written: ``n_samples`` for ``n`` and ``random_state`` for ``seed`` (where,
+as in scikit-learn, ``random_state=None`` means fresh randomness).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +49,34 @@ def _rng(seed: object) -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
+class _Unset:
+    """The default of ``random_state``: not given (None means fresh randomness)."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+_UNSET: Any = _Unset()
+
+
+def _sklearn_names(
+    who: str, n: int, n_samples: int | None, seed: int | None, random_state: Any
+) -> tuple[int, int | None]:
+    """``n`` and ``seed``, taken from scikit-learn's ``n_samples`` and ``random_state``
+    when those are given (both of a pair: TypeError naming them)."""
+    if n_samples is not None:
+        if n != 100:
+            raise TypeError(f"{who}: got both n={n!r} and n_samples={n_samples!r}; give one")
+        n = n_samples
+    if random_state is not _UNSET:
+        if seed != 0:
+            raise TypeError(
+                f"{who}: got both seed={seed!r} and random_state={random_state!r}; give one"
+            )
+        seed = random_state
+    return n, seed
+
+
 def _split(n: int, parts: int) -> list[int]:
     """n as ``parts`` sizes that differ by at most one (the first ones larger)."""
     return [n // parts + (1 if i < n % parts else 0) for i in range(parts)]
@@ -56,18 +89,27 @@ def _finish(rng: np.random.Generator, X: np.ndarray, y: np.ndarray, noise: float
     return X[order].astype(np.float64), y[order].astype(np.int64)
 
 
-def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Dataset:
+def make_moons(
+    n: int = 100,
+    noise: float = 0.1,
+    seed: int | None = 0,
+    *,
+    n_samples: int | None = None,
+    random_state: int | None = _UNSET,
+) -> Dataset:
     """Two interleaving half circles (as scikit-learn's ``make_moons``).
 
     Args:
         n: number of points (class 0 gets the extra one when n is odd).
         noise: standard deviation of the Gaussian noise added to each coordinate.
         seed: an int for a reproducible data set, or None for fresh randomness.
+        n_samples, random_state: scikit-learn's names for ``n`` and ``seed``.
 
     Returns:
         ``(X, y)``: X of shape (n, 2), y of shape (n,) with classes 0 (upper moon)
         and 1 (lower moon).
     """
+    n, seed = _sklearn_names("make_moons", n, n_samples, seed, random_state)
     n, noise, rng = _count(n), _scale(noise, "noise"), _rng(seed)
     n0, n1 = _split(n, 2)
     t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
@@ -79,7 +121,13 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> Datase
 
 
 def make_circles(
-    n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int | None = 0
+    n: int = 100,
+    noise: float = 0.05,
+    factor: float = 0.5,
+    seed: int | None = 0,
+    *,
+    n_samples: int | None = None,
+    random_state: int | None = _UNSET,
 ) -> Dataset:
     """A small circle inside a large one (as scikit-learn's ``make_circles``).
 
@@ -88,10 +136,12 @@ def make_circles(
         noise: standard deviation of the Gaussian noise.
         factor: radius of the inner circle relative to the outer one, in (0, 1).
         seed: an int or None.
+        n_samples, random_state: scikit-learn's names for ``n`` and ``seed``.
 
     Returns:
         ``(X, y)``: class 0 on the outer circle (radius 1), class 1 on the inner one.
     """
+    n, seed = _sklearn_names("make_circles", n, n_samples, seed, random_state)
     n, noise, rng = _count(n), _scale(noise, "noise"), _rng(seed)
     factor = _scale(factor, "factor")
     if not 0 < factor < 1:
@@ -106,7 +156,14 @@ def make_circles(
     return _finish(rng, X, y, noise)
 
 
-def make_xor(n: int = 100, noise: float = 0.25, seed: int | None = 0) -> Dataset:
+def make_xor(
+    n: int = 100,
+    noise: float = 0.25,
+    seed: int | None = 0,
+    *,
+    n_samples: int | None = None,
+    random_state: int | None = _UNSET,
+) -> Dataset:
     """Four clusters at the corners (±1, ±1): class 1 where the signs differ.
 
     No straight line separates the classes, the classic test a network without a
@@ -117,10 +174,12 @@ def make_xor(n: int = 100, noise: float = 0.25, seed: int | None = 0) -> Dataset
         n: number of points, spread evenly over the four corners.
         noise: standard deviation of the Gaussian noise around each corner.
         seed: an int or None.
+        n_samples, random_state: scikit-learn's names for ``n`` and ``seed``.
 
     Returns:
         ``(X, y)``: y = 1 where x₀ and x₁ have different signs, else 0.
     """
+    n, seed = _sklearn_names("make_xor", n, n_samples, seed, random_state)
     n, noise, rng = _count(n), _scale(noise, "noise"), _rng(seed)
     corners = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     X = corners[np.arange(n) % 4]
@@ -129,7 +188,14 @@ def make_xor(n: int = 100, noise: float = 0.25, seed: int | None = 0) -> Dataset
 
 
 def make_spiral(
-    n: int = 100, noise: float = 0.2, classes: int = 2, turns: float = 0.75, seed: int | None = 0
+    n: int = 100,
+    noise: float = 0.2,
+    classes: int = 2,
+    turns: float = 0.75,
+    seed: int | None = 0,
+    *,
+    n_samples: int | None = None,
+    random_state: int | None = _UNSET,
 ) -> Dataset:
     """Interleaved spiral arms, one per class (as in Stanford's CS231n notes).
 
@@ -140,10 +206,12 @@ def make_spiral(
         classes: number of arms (classes), >= 2.
         turns: how far each arm winds, in full turns.
         seed: an int or None.
+        n_samples, random_state: scikit-learn's names for ``n`` and ``seed``.
 
     Returns:
         ``(X, y)`` with points inside the unit disc and classes 0 .. classes − 1.
     """
+    n, seed = _sklearn_names("make_spiral", n, n_samples, seed, random_state)
     n, noise, rng = _count(n), _scale(noise, "noise"), _rng(seed)
     classes, turns = _count(classes, "classes", low=2), _scale(turns, "turns")
     parts, labels = [], []
@@ -155,7 +223,15 @@ def make_spiral(
     return _finish(rng, np.concatenate(parts), np.concatenate(labels), 0.0)
 
 
-def make_blobs(n: int = 100, centers: int = 2, std: float = 0.5, seed: int | None = 0) -> Dataset:
+def make_blobs(
+    n: int = 100,
+    centers: int = 2,
+    std: float = 0.5,
+    seed: int | None = 0,
+    *,
+    n_samples: int | None = None,
+    random_state: int | None = _UNSET,
+) -> Dataset:
     """Gaussian clusters around ``centers`` points evenly spaced on a circle of radius 2.
 
     Args:
@@ -163,10 +239,12 @@ def make_blobs(n: int = 100, centers: int = 2, std: float = 0.5, seed: int | Non
         centers: number of clusters (classes), >= 1.
         std: standard deviation of each cluster.
         seed: an int or None.
+        n_samples, random_state: scikit-learn's names for ``n`` and ``seed``.
 
     Returns:
         ``(X, y)`` with classes 0 .. centers − 1.
     """
+    n, seed = _sklearn_names("make_blobs", n, n_samples, seed, random_state)
     n, std, rng = _count(n), _scale(std, "std"), _rng(seed)
     centers = _count(centers, "centers")
     angles = 2 * np.pi * np.arange(centers) / centers

@@ -334,6 +334,86 @@ class Value:
         for node in topological_order(self):
             node.grad = 0.0
 
+    # --- micrograd-compatible names and Python number protocols ---
+    # The micrograd lecture reads a node's parents as ``v._prev`` and its op as ``v._op``,
+    # and runs one node's step of the chain rule by hand as ``v._backward()``. These are
+    # those names, written on the public properties, so the lecture's cells run as typed.
+
+    @property
+    def _prev(self) -> set[Value]:
+        """The set of this node's parents (micrograd's name; ``.parents`` keeps their order)."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """The op that made this node, ``""`` for a leaf (micrograd's name for ``.op``)."""
+        return self.op
+
+    def _backward(self) -> None:
+        """One node's step of the chain rule: add ``local × self.grad`` into each parent's grad.
+
+        This is what the micrograd lecture calls by hand, node by node from the output
+        (after setting ``out.grad = 1.0``); ``backward()`` does the whole walk at once.
+        A parent used twice (``a + a``) gets both contributions; a leaf has nothing to do.
+
+        Example:
+            >>> x = Value(3.0); y = x * x
+            >>> y.grad = 1.0; y._backward(); x.grad
+            6.0
+        """
+        g = self.grad
+        for parent, local in zip(self.parents, self.local_grads, strict=True):
+            parent.grad += local * g
+
+    @property
+    def _children(self) -> Any:
+        raise AttributeError(
+            "'Value' object has no attribute '_children' (micrograd's constructor argument): "
+            "a node's parents are v.parents, a tuple in the op's order, or v._prev, a set"
+        )
+
+    # Where Python wants a plain number, a Value acts as its .data. None of these is
+    # differentiable: they return ints and floats, which have no graph.
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.4f}"`` formats ``.data``; a bare ``f"{v}"`` is ``str(v)``.
+
+        Example:
+            >>> f"{Value(2 / 3):.3f}"
+            '0.667'
+        """
+        return format(self.data, spec) if spec else str(self)
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        """``round(v)`` is an int and ``round(v, n)`` a float, of ``.data``."""
+        return round(self.data) if ndigits is None else round(self.data, ndigits)
+
+    def __int__(self) -> int:
+        """``int(v)``: ``.data`` truncated toward zero, as ``int(2.7)`` is 2."""
+        return int(self.data)
+
+    def __trunc__(self) -> int:
+        return self.data.__trunc__()
+
+    def __floor__(self) -> int:
+        return self.data.__floor__()
+
+    def __ceil__(self) -> int:
+        return self.data.__ceil__()
+
+    # --- pickling (see autograd_lite/pickling.py) ---
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        from .pickling import reduce_value
+
+        return reduce_value(self)
+
+    def __copy__(self) -> Value:
+        """``copy.copy(v)``: a new node made like this one, from the same parents."""
+        from .pickling import copy_value
+
+        return copy_value(self)
+
 
 # --- 3. the node makers --------------------------------------------------------------
 

@@ -18,8 +18,13 @@ Initialisation (the default, chosen so that both relu and tanh networks train we
   the backward gradient at about the same scale.
 * biases start at 0.
 
-A ``seed`` makes the initial weights reproducible. The weights are drawn from a private
-``random.Random``; the global ``random`` state is never read or changed.
+Without a ``seed`` the initial weights are drawn from Python's ``random`` module, as in
+micrograd, so ``random.seed(1337)`` before building a model makes a run repeatable. With
+a ``seed`` they come from a private ``random.Random(seed)``, and the global ``random``
+state is neither read nor changed.
+
+Each parameter is labelled with its name (``layers.0.weight[3][1]``), which its ``repr``,
+:func:`autograd_lite.explain` and :func:`autograd_lite.viz.draw_dot` show.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import numbers
 import os
 import random
 import reprlib
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import mul
 from pathlib import Path
@@ -74,11 +80,12 @@ def _check_size(n: object, what: str) -> int:
 
 
 def _rng(seed: Seed) -> random.Random:
-    """A private generator: the seed's own, or a fresh one from the OS for None."""
+    """The generator to draw weights from: Python's global one for None (so that
+    ``random.seed`` governs it, as in micrograd), else a private one."""
     if isinstance(seed, random.Random):
         return seed
     if seed is None:
-        return random.Random()
+        return random._inst  # the generator behind random.random(), random.uniform() ...
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
     return random.Random(int(seed))
@@ -175,6 +182,15 @@ def _fmt_shape(shape: tuple[int, ...] | None) -> str:
 
 # --- modules ------------------------------------------------------------------
 
+# Every parameter a module made, so that a drawing can show it as what it is, a number
+# being learned. Weak, so that a dropped model is freed as usual.
+_PARAMETERS: weakref.WeakSet[Value] = weakref.WeakSet()
+
+
+def is_parameter(v: object) -> bool:
+    """Whether ``v`` is a weight or bias of an ``nn`` module, not an input or a constant."""
+    return v in _PARAMETERS
+
 
 class Module:
     """Base class: parameters, gradients, and saving/loading of weights.
@@ -202,6 +218,16 @@ class Module:
         The name is the ``state_dict`` key followed by the entry's index.
         """
         return [pair for key, t in self.tensors().items() for pair in _flat(key, t)]
+
+    def _name_parameters(self) -> None:
+        """Label each parameter with its name and register it (each constructor's last step).
+
+        A module inside another is named again by the outer one: a neuron's ``weight[1]``
+        becomes ``layers.0.weight[3][1]`` in an MLP.
+        """
+        for name, p in self.named_parameters():
+            p.label = name
+            _PARAMETERS.add(p)
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0 (gradients accumulate otherwise)."""
@@ -381,6 +407,7 @@ class Neuron(Module):
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(self.nin)]
         self.b = Value(0.0)
         self._apply = _APPLY[self.activation]
+        self._name_parameters()
 
     def forward(self, x: Sequence[Value]) -> Value:
         """``activation(w·x + b)`` for inputs already checked and wrapped as Values."""
@@ -427,6 +454,7 @@ class Layer(Module):
         self.activation = _check_activation(activation)
         rng = _rng(seed)
         self.neurons = [Neuron(nin, activation, rng, nout=nout) for _ in range(nout)]
+        self._name_parameters()
 
     def forward(self, x: Sequence[Value]) -> list[Value]:
         """The neurons' outputs for inputs already checked and wrapped as Values."""
@@ -492,6 +520,7 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng)
             for i in range(len(self.nouts))
         ]
+        self._name_parameters()
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         h = _as_inputs(x, self.nin, "MLP")

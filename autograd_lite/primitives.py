@@ -79,8 +79,18 @@ class Primitive:
         return f"Primitive({self.name!r}{extra})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled by reference to its row (a Value's graph pickles with its ops)."""
-        return (lookup, (self.name, tuple(sorted(self.params.items()))))
+        """Pickle by reference: the name and parameters that :func:`lookup` finds again.
+
+        The forward and the formulas are lambdas, which pickle cannot store; they need
+        not be stored, as the table holds them.
+        """
+        try:
+            found: Primitive | WithNumber | None = lookup(self.name, self.params)
+        except ValueError:
+            found = None
+        if found is None or (found is not self and not self.params):
+            raise TypeError(f"cannot pickle {self!r}: it is not in the table of primitives")
+        return (lookup, (self.name, dict(self.params)))
 
 
 def _checked(forward: Forward, outside: Callable[..., Any], error: Any, inputs: int) -> Forward:
@@ -351,18 +361,14 @@ class WithNumber:
         return f"WithNumber({self.name!r}, {side})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (with_number, (self.binary, self.number_first))
+        """Pickle by reference, as the binary primitive's name and the side of the number."""
+        return (lookup, (self.name, {}, self.number_first))
 
 
 # ``v ** 2`` has pow_by_constant, whose forward takes negative bases; the rest are here.
 NUMBER_SECOND = {p: WithNumber(p, number_first=False) for p in (ADD, SUB, MUL, DIV)}
 NUMBER_FIRST = {p: WithNumber(p, number_first=True) for p in (ADD, SUB, MUL, DIV, POW)}
 
-
-
-def with_number(binary: Primitive, number_first: bool) -> WithNumber:
-    """The :class:`WithNumber` op of ``binary`` with the number on the given side."""
-    return (NUMBER_FIRST if number_first else NUMBER_SECOND)[binary]
 
 
 UNARY: dict[str, Primitive] = {
@@ -383,14 +389,35 @@ FUNCTIONS: tuple[str, ...] = (
 """The names of the elementary functions, as ``Value`` methods: ``v.exp()``, ``v.leaky_relu()``."""
 
 
-def lookup(name: str, params: tuple[tuple[str, float], ...] = ()) -> Primitive:
-    """The row of the table named ``name`` (with ``params`` for a parametrised op).
+def lookup(
+    name: str, params: dict[str, float] | None = None, number_first: bool | None = None
+) -> Primitive | WithNumber:
+    """The primitive of the table with this name (and parameters), as pickling stores it.
 
-    Example:
-        >>> lookup("tanh") is TANH, lookup("**", (("exponent", 2.0),)) is pow_by_constant(2.0)
-        (True, True)
+    Args:
+        name: what ``Value.op`` shows, e.g. ``"tanh"`` or ``"*"``.
+        params: ``{"exponent": n}`` for ``x ** n``, ``{"slope": s}`` for a leaky relu,
+            else empty.
+        number_first: for a binary op with one operand a plain number, whether the
+            number is on the left (``2 - v``) or the right (``v - 2``); None otherwise.
+
+    Returns:
+        The table's own object (so ``lookup(p.name, p.params) is p`` for every
+        primitive of the table), or for a parametrised one, an equal one.
+
+    Raises:
+        ValueError: naming the name, if the table has no such primitive.
     """
-    if params:
-        ((_, number),) = params
-        return PARAMETRISED[name](number)
-    return UNARY[name] if name in UNARY else BINARY[name]
+    params = params or {}
+    if number_first is not None:
+        table = NUMBER_FIRST if number_first else NUMBER_SECOND
+        binary = BINARY.get(name)
+        if binary in table:
+            return table[binary]  # type: ignore[index]
+    elif name in PARAMETRISED and len(params) == 1:
+        return PARAMETRISED[name](*params.values())
+    elif not params:
+        found = UNARY.get(name) or BINARY.get(name)
+        if found is not None:
+            return found
+    raise ValueError(f"lookup: no primitive {name!r} with {params or 'no parameters'} in the table")

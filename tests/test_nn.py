@@ -166,13 +166,15 @@ def test_same_seed_same_weights_other_seed_other_weights():
 
 
 def test_seeding_leaves_the_global_random_states_alone():
+    # (without a seed the weights come from the global random module, as in micrograd:
+    # tests/test_micrograd_lecture.py)
     random.seed(123)
     np.random.seed(123)
     before = random.getstate(), np.random.get_state()[1].copy()
     nn.MLP(2, [16, 16, 1], seed=0)
-    nn.MLP(2, [4, 1])
+    nn.MLP(2, [4, 1], seed=random.Random(5))
     nn.Layer(3, 3, seed=1)
-    nn.Neuron(3)
+    nn.Neuron(3, seed=2)
     assert random.getstate() == before[0]
     assert (np.random.get_state()[1] == before[1]).all()
 

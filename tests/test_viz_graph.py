@@ -77,9 +77,10 @@ def test_a_number_mixed_into_an_op_is_shown_on_the_op_not_as_a_leaf():
 def test_constant_leaves_are_drawn_plainly_but_dashed():
     x = Value(3.0, label="x")
     y = x * Value(2.0)
+    y.backward()
     g = viz.draw_dot(y)
     label, attrs = record_of(g, "data 2 ")
-    assert label == "{ data 2 | grad 0 }"
+    assert label == "{ data 2 | grad 3 }"
     assert "dashed" in attrs
     assert "dashed" not in record_of(g, "{ x |")[1]
 

@@ -6,8 +6,9 @@
 * :func:`plot_decision_boundary`, :func:`plot_history` — matplotlib figures.
 
 Graphs render with system Graphviz where it is installed, else with the
-``graphviz-pure`` package, so they work after a plain ``pip install``; in Jupyter
-they display themselves. matplotlib is imported only when a plot is made.
+``graphviz-pure`` package, so they work after a plain ``pip install``: in Jupyter
+they display themselves, and graphviz's own ``.render()`` and ``.pipe()`` work on
+them too. matplotlib is imported only when a plot is made.
 """
 
 from .drawing import Drawing

@@ -1,33 +1,205 @@
 """``Drawing``: a ``graphviz.Digraph`` that renders itself without system Graphviz.
 
-A plain ``graphviz.Digraph`` shown in Jupyter runs a program called ``dot`` and
-fails where there is none. A ``Drawing`` goes through :mod:`.renderer` instead, which
-also finds ``graphviz-pure``, so it displays anywhere either is installed.
+A plain ``graphviz.Digraph`` shown in Jupyter, or asked to ``render()`` or ``pipe()``,
+runs a program called ``dot`` and fails where there is none. A ``Drawing`` goes
+through :mod:`.renderer` instead, which also finds ``graphviz-pure``, so it displays
+and renders anywhere either is installed.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import graphviz  # type: ignore[import-untyped]
 
+from ..files import write_atomically
 from .renderer import RenderError, pipe
 
 SVG = "image/svg+xml"
 PNG = "image/png"
+FORMATS = ("svg", "png", "pdf")
+PNG_DPI = 144  # Graphviz's default of 96 makes small text blurry
 
 
 class Drawing(graphviz.Digraph):
-    """A Graphviz digraph that displays itself in Jupyter through any renderer found.
+    """A Graphviz digraph that renders and displays itself through any renderer found.
 
-    Everything ``graphviz.Digraph`` offers still works (``.source``, ``.node()``,
-    ``.edge()``, ``.attr()``). Write it to a file with :func:`autograd_lite.viz.render`
-    (the inherited ``.render()`` and ``.pipe()`` run a system ``dot`` only).
+    Everything ``graphviz.Digraph`` offers works, with graphviz's own signatures:
+    ``.source``, ``.node()``, ``.edge()``, ``.attr()``, ``.save()`` (the DOT text), and
+    ``.render()``, ``.pipe()``, ``.view()`` and Jupyter display, which here need no
+    system Graphviz. ``render`` writes only the image, never a stray DOT file.
 
     Attributes:
         fallback_text: shown as plain text in Jupyter when no renderer can draw it.
     """
+
+    def pipe(
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
+        """The drawing as an image in memory, as ``graphviz.Digraph.pipe`` gives it.
+
+        Args:
+            format: ``"svg"``, ``"png"`` or (with system Graphviz) ``"pdf"``; by
+                default the drawing's ``format``.
+            renderer, formatter, neato_no_op: graphviz's options for a system ``dot``;
+                they must be left at None.
+            quiet: accepted for graphviz's signature (the program's messages are
+                never printed; a failure raises with its last line).
+            engine: the layout program (``"dot"``, ``"neato"`` ...); by default the
+                drawing's ``engine``.
+            encoding: decode the result to text with it (``"utf-8"`` for SVG).
+
+        Returns:
+            The image's bytes, or its text when ``encoding`` is given.
+
+        Raises:
+            ValueError: for a format other than svg, png or pdf, or a graphviz option
+                the bundled renderer does not take.
+            NoRendererError: if no Graphviz program is installed.
+            RenderError: if the program fails.
+        """
+        fmt = self._output_format("pipe", format, renderer, formatter, neato_no_op)
+        data = pipe(self.source, fmt, engine=self._layout_program(engine))
+        return data.decode(encoding) if encoding is not None else data
+
+    def render(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool | None = None,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        quiet_view: bool = False,
+        *,
+        outfile: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
+        raise_if_result_exists: bool = False,
+        overwrite_source: bool = False,
+    ) -> str:
+        """Write the drawing as an image file, as ``graphviz.Digraph.render`` names it.
+
+        ``drawing.render("graph", format="svg")`` writes ``graph.svg`` and returns
+        ``"graph.svg"``. Unlike graphviz, the DOT source file is not written, unless
+        ``cleanup=False`` is passed explicitly (graphviz's way of keeping it); the image
+        is written under a temporary name and renamed when complete.
+
+        Args:
+            filename: the file name the output's is made from (``filename.format``);
+                by default the drawing's ``filename``.
+            directory: the folder to write into (created if missing).
+            view: open the image with the system's viewer afterwards.
+            cleanup: None (the default) or True: write only the image. False: also
+                write the DOT source to ``filename``.
+            format: ``"svg"``, ``"png"`` or (with system Graphviz) ``"pdf"``; by
+                default the suffix of ``outfile``, else the drawing's ``format``.
+            renderer, formatter, neato_no_op: must be None (see :meth:`pipe`).
+            quiet, quiet_view: accepted for graphviz's signature; ``quiet_view``
+                also opens the viewer, with its messages silenced, as in graphviz.
+            outfile: the output's path, instead of one made from ``filename``.
+            engine: the layout program; by default the drawing's ``engine``.
+            raise_if_result_exists: raise ``graphviz.FileExistsError`` rather than
+                overwrite an existing output file.
+            overwrite_source: with ``cleanup=False``, allow the output to be the
+                source file's own path (then only the image is written there).
+
+        Returns:
+            The path of the image written, as text.
+
+        Raises:
+            ValueError: for an unknown format or an unsupported graphviz option.
+            graphviz.FileExistsError: see ``raise_if_result_exists``.
+            NoRendererError, RenderError: as :meth:`pipe`.
+            OSError: if the file cannot be written.
+        """
+        fmt = self._output_format("render", format, renderer, formatter, neato_no_op, outfile)
+        # As graphviz does, a filename or directory given becomes the drawing's own.
+        if filename is not None:
+            self.filename = os.fspath(filename)
+        if directory is not None:
+            self.directory = os.fspath(directory)
+        folder = Path(self.directory if directory is None else directory)
+        if outfile is not None:
+            out = Path(outfile) if directory is not None else folder / outfile
+            source = folder / filename if filename is not None else out.with_suffix(".gv")
+        else:
+            source = folder / self.filename
+            out = source.with_name(f"{source.name}.{fmt}")
+        if raise_if_result_exists and out.exists():
+            raise graphviz.FileExistsError(f"output file exists: {os.fspath(out)!r}")
+        keep_source = cleanup is False and not (overwrite_source and source == out)
+        if cleanup is False and source == out and not overwrite_source:
+            raise ValueError(
+                f"render: outfile {os.fspath(out)!r} is the DOT source's own path; "
+                "pass overwrite_source=True or another outfile"
+            )
+        data = pipe(self.source, fmt, dpi=PNG_DPI if fmt == "png" else None,
+                    engine=self._layout_program(engine))  # fmt: skip
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if keep_source:
+            self.save(source.name, directory=source.parent)
+        write_atomically(out, lambda f: f.write(data), binary=True)
+        if view or quiet_view:
+            self._view(os.fspath(out), format=fmt, quiet=quiet_view)
+        return os.fspath(out)
+
+    def view(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        cleanup: bool | None = None,
+        quiet: bool = False,
+        quiet_view: bool = False,
+    ) -> str:
+        """Render (see :meth:`render`) and open the image with the system's viewer."""
+        return self.render(filename, directory, view=True, cleanup=cleanup, quiet=quiet,
+                           quiet_view=quiet_view)  # fmt: skip
+
+    def _output_format(
+        self,
+        who: str,
+        format: str | None,
+        renderer: str | None,
+        formatter: str | None,
+        neato_no_op: bool | int | None,
+        outfile: str | os.PathLike[str] | None = None,
+    ) -> str:
+        """The format to write, after checking the options graphviz would pass to dot."""
+        for name, given in (("renderer", renderer), ("formatter", formatter),
+                            ("neato_no_op", neato_no_op)):  # fmt: skip
+            if given is not None:
+                raise ValueError(
+                    f"{who}: {name}={given!r} is an option of system Graphviz's own call; "
+                    f"the bundled renderer takes only format= and engine="
+                )
+        if format is None and outfile is not None:
+            format = Path(outfile).suffix.lstrip(".").lower() or None
+        fmt = format if format is not None else self.format
+        if fmt not in FORMATS:
+            raise ValueError(
+                f"{who}: format must be 'svg', 'png' or 'pdf' (pdf with system Graphviz), "
+                f"got {fmt!r}"
+            )
+        return str(fmt)
+
+    def _layout_program(self, engine: str | None) -> str | None:
+        """The layout program to ask for, or None for the renderer's default (dot)."""
+        chosen = engine if engine is not None else self.engine
+        return None if chosen in (None, "dot") else str(chosen)
 
     fallback_text: str = ""
 

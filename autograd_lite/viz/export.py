@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from ..files import write_atomically
+from .drawing import PNG_DPI
 from .graph import draw_dot
 from .renderer import pipe
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
-PNG_DPI = 144  # Graphviz's default of 96 makes small text blurry
 
 
 def render(obj: Any, path: str | os.PathLike[str], **draw_options: Any) -> Path:

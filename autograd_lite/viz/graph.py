@@ -6,11 +6,17 @@ the backward pass runs along the same arrows in reverse.
 
 Only ``.data .grad .op .parents .label`` of the Values are read, and the number or
 the parameters of an op that has one (the 2 of ``x * 2``, the exponent of ``x ** 2``).
+
+Leaves are drawn as what they are: a network's parameters (the numbers being learned)
+in green with a bold border and their names, other labelled leaves (inputs) in blue,
+unlabelled ones (most likely constants) dashed and grey. Until a backward pass reaches
+a node, its gradient reads ``grad —``, which is not the same as a gradient of 0.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,7 +32,10 @@ COLOR_BY = ("sign", "magnitude")
 _ORDERED_OPS = {"-", "/", "**"}
 
 _WHITE = "#ffffff"
-_INPUT = "#e3eefa"  # a labelled leaf: an input or parameter
+_INPUT = "#e3eefa"  # a labelled leaf: an input
+_PARAMETER = "#dcf0d5"  # a parameter, a number being learned
+_PARAMETER_BORDER = "#2f7d32"
+NOT_REACHED = "—"  # shown for the grad of a node no backward pass has reached
 _OUTPUT = "#fdf0d5"  # the root
 _OP = "#eeeeee"
 _POSITIVE = "#c6dbef"
@@ -90,6 +99,7 @@ def draw_dot(
     color_by: str | None = None,
     highlight: Iterable[Any] = (),
     precision: int = 4,
+    params: Any = None,
 ) -> Drawing:
     """Draw the computation graph that produced ``root``.
 
@@ -106,10 +116,14 @@ def draw_dot(
         highlight: a Value, or Values, to outline in red (e.g. the parameters you
             are studying).
         precision: significant digits of the numbers shown.
+        params: the parameters to draw as such, with their names: a model (anything
+            with ``named_parameters()``), ``(name, Value)`` pairs, or Values. The
+            parameters of ``nn`` modules are recognised without it, by their labels.
 
     Returns:
-        A :class:`Drawing` (a ``graphviz.Digraph``): show it in Jupyter, or write it
-        with :func:`autograd_lite.viz.render`.
+        A :class:`Drawing` (a ``graphviz.Digraph``): show it in Jupyter, write it with
+        ``.render("graph", format="svg")`` as with graphviz, or with
+        :func:`autograd_lite.viz.render`.
 
     Raises:
         ValueError: if the graph has more than ``max_nodes`` Values, or an option is
@@ -137,11 +151,14 @@ def draw_dot(
         )
 
     fmt = _formatter(precision)
-    fills = _fills(nodes, color_by)
+    names = _parameter_names(params)
+    _recognise_parameters(nodes, names)
+    fills = _fills(nodes, color_by, names)
+    reached = _reached(nodes)
     if hasattr(highlight, "parents"):  # one Value rather than a collection of them
         highlight = [highlight]
     marked = {id(v) for v in highlight}
-    names = {id(v): f"v{i}" for i, v in enumerate(nodes)}
+    ids = {id(v): f"v{i}" for i, v in enumerate(nodes)}
     horizontal = rankdir in ("LR", "RL")
     ports = ("n", "s") if horizontal else ("w", "e")
 
@@ -165,14 +182,17 @@ def draw_dot(
     )
     g.fallback_text = repr(root)
     for v in _post_order(root):
-        name = names[id(v)]
-        fields = [_escape(v.label)] if v.label else []
+        name = ids[id(v)]
+        text = names.get(id(v)) or v.label
+        fields = [_escape(text)] if text else []
         fields.append(f"data {fmt(v.data)}")
         if show_grads:
-            fields.append(f"grad {fmt(v.grad)}")
+            fields.append(f"grad {fmt(v.grad) if id(v) in reached else NOT_REACHED}")
         label = " | ".join(fields)
         attrs = {"shape": "record", "style": "filled", "fillcolor": fills.get(id(v), _WHITE)}
-        if not v.parents and not v.label:  # most likely a constant, Value(2.0)
+        if id(v) in names:
+            attrs.update(color=_PARAMETER_BORDER, penwidth="2")
+        elif not v.parents and not v.label:  # most likely a constant, Value(2.0)
             attrs["style"] = "filled,dashed"
             attrs["fontcolor"] = "#555555"
         if v is root:
@@ -198,7 +218,7 @@ def draw_dot(
             for k, parent in enumerate(v.parents):
                 # a enters the op from one side and b from the other, each tagged
                 extra = {"headlabel": "ab"[k], "headport": ports[k]} if ordered else {}
-                g.edge(names[id(parent)], op, **extra)
+                g.edge(ids[id(parent)], op, **extra)
     return g
 
 
@@ -253,10 +273,71 @@ def _escape(text: str) -> str:
     return out
 
 
-def _fills(nodes: list[Any], color_by: str | None) -> dict[int, str]:
+def _parameter_names(params: Any) -> dict[int, str]:
+    """The name of each parameter given to draw_dot, by id ("" where none is given)."""
+    if params is None:
+        return {}
+    named = getattr(params, "named_parameters", None)
+    items = named() if callable(named) else params
+    if hasattr(items, "parents") or isinstance(items, str | bytes):
+        items = [items]  # one Value
+    try:
+        pairs = list(items)
+    except TypeError:
+        raise TypeError(
+            f"draw_dot: params must be a model, (name, Value) pairs or Values, "
+            f"got {type(params).__name__}"
+        ) from None
+    names = {}
+    for item in pairs:
+        if isinstance(item, tuple) and len(item) == 2 and hasattr(item[1], "parents"):
+            names[id(item[1])] = str(item[0])
+        elif hasattr(item, "parents"):
+            names[id(item)] = ""
+        else:
+            raise TypeError(
+                f"draw_dot: params holds {type(item).__name__} {item!r}; expected a Value "
+                f"or a (name, Value) pair"
+            )
+    return names
+
+
+def _recognise_parameters(nodes: list[Any], names: dict[int, str]) -> None:
+    """Add to ``names`` the leaves that ``nn`` made as parameters (named by their labels)."""
+    nn = sys.modules.get("autograd_lite.nn")  # no nn imported: no nn parameters exist
+    if nn is None:
+        return
+    for v in nodes:
+        if id(v) not in names and not v.parents and nn.is_parameter(v):
+            names[id(v)] = ""
+
+
+def _reached(nodes: list[Any]) -> set[int]:
+    """The nodes (by id) a backward pass has reached: those with a gradient, the outputs
+    of a backward pass, and everything they depend on."""
+    from ..engine import last_seed
+
+    def seeded(v: Any) -> bool:
+        try:
+            return v in last_seed
+        except TypeError:  # not a Value (no weak reference): only its grad tells
+            return False
+
+    stack = [v for v in nodes if v.grad != 0 or seeded(v)]
+    reached = {id(v) for v in stack}
+    while stack:
+        for parent in stack.pop().parents:
+            if id(parent) not in reached:
+                reached.add(id(parent))
+                stack.append(parent)
+    return reached
+
+
+def _fills(nodes: list[Any], color_by: str | None, parameters: dict[int, str]) -> dict[int, str]:
     """The fill colour of each node (by id) that is not plain white."""
     if color_by is None:
         fills = {id(v): _INPUT for v in nodes if not v.parents and v.label}
+        fills.update((id(v), _PARAMETER) for v in nodes if id(v) in parameters)
         fills[id(nodes[0])] = _OUTPUT
         return fills
     grads = [float(v.grad) for v in nodes]

@@ -153,7 +153,13 @@ def find_renderer(fmt: str = "svg") -> Renderer:
     raise NoRendererError(f"cannot draw the graph: no Graphviz renderer found; fix: {FIX}")
 
 
-def pipe(source: str, fmt: str, timeout: float = 120.0, dpi: int | None = None) -> bytes:
+def pipe(
+    source: str,
+    fmt: str,
+    timeout: float = 120.0,
+    dpi: int | None = None,
+    engine: str | None = None,
+) -> bytes:
     """Lay out DOT text and return the image in format ``fmt``.
 
     Args:
@@ -161,6 +167,8 @@ def pipe(source: str, fmt: str, timeout: float = 120.0, dpi: int | None = None) 
         fmt: ``"svg"``, ``"png"`` (or ``"pdf"`` with system Graphviz).
         timeout: seconds to wait for the program.
         dpi: resolution of a PNG, unless the graph sets its own (Graphviz's default is 96).
+        engine: the layout program (``"neato"`` ...), unless the graph's ``layout``
+            attribute names one; None for dot.
 
     Returns:
         The image file's bytes.
@@ -173,6 +181,8 @@ def pipe(source: str, fmt: str, timeout: float = 120.0, dpi: int | None = None) 
     command = [renderer.path, f"-T{fmt}"]
     if dpi is not None:
         command.append(f"-Gdpi={dpi}")  # -G sets a default: the graph's own dpi wins
+    if engine is not None:
+        command.append(f"-K{engine}")
     try:
         done = subprocess.run(
             command,

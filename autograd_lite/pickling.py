@@ -1,0 +1,138 @@
+"""Pickling a Value: a graph of any depth, shared nodes kept shared.
+
+A node pickles as the instruction to make it again: its primitive (by name, see
+:func:`autograd_lite.primitives.lookup`), its parents, its number, then data, grad and
+label. Unpickling runs the same node maker on the restored parents, so the local
+derivatives are the table's own. Pickle would recurse once per level of the graph to
+reach the parents first, so the node being pickled lists its computed ancestors first,
+in topological order: each is then pickled after its own parents, which pickle has by
+then, and no recursion goes deeper than one level.
+
+Example:
+    >>> import pickle
+    >>> x = Value(2.0); y = (x * x).tanh() + x
+    >>> z = pickle.loads(pickle.dumps(y))
+    >>> z.op, z.data == y.data, len(z.parents)
+    ('+', True, 2)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .engine import Value, _binary, _leaf, _unary, _with_number, is_recording, recording
+from .primitives import Primitive, WithNumber
+
+__all__ = ["copy_value", "reduce_value"]
+
+# The ancestors listed by the node being pickled, by id: they pickle without a list.
+# Only how deep pickle recurses depends on this dict, never what it writes (so two
+# threads pickling at once cost each other time at worst, never correctness).
+_listed: dict[int, Value] = {}
+
+
+class _EndOfGraph:
+    """Pickled last in a listing node's arguments: the listing is over (unpickles to ())."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        _listed.clear()
+        return (tuple, ())
+
+
+def reduce_value(node: Value) -> tuple[Any, ...]:
+    """``Value.__reduce__``: how pickle stores ``node``."""
+    try:
+        record = _record(node)
+    except TypeError:
+        _listed.clear()  # the pickle is abandoned: hold none of its nodes
+        raise
+    if _listed.pop(id(node), None) is node:
+        return (_unpickle, record)
+    ancestors = _computed_ancestors(node)
+    if not ancestors:  # only leaves above: nothing to recurse into
+        return (_unpickle, record)
+    _listed.clear()  # left over from a listing whose nodes were pickled before it
+    _listed.update((id(a), a) for a in ancestors)
+    # The ancestors come first among the arguments, as pickle writes them in order.
+    return (_unpickle_after, (ancestors, _EndOfGraph(), *record))
+
+
+def copy_value(node: Value) -> Value:
+    """``copy.copy(v)``: a new node made like ``node``, from the same parents."""
+    return _unpickle(*_record(node))
+
+
+def _record(node: Value) -> tuple[Any, ...]:
+    """(primitive, parents, number, data, grad, label): what makes ``node`` again."""
+    prim, parents, number = node.primitive, node.parents, node.number
+    if prim is not None and parents:
+        inputs = [p.data for p in parents]
+        if isinstance(prim, WithNumber):
+            inputs = list(prim.operands(inputs[0], number))
+            forward = prim.binary.forward
+        else:
+            forward = prim.forward
+        try:
+            again = forward(*inputs)
+        except (ArithmeticError, ValueError):
+            again = None
+        data = node.data
+        if again is None or (again != data and not (again != again and data != data)):
+            raise TypeError(
+                f"cannot pickle {node!r}: its parents' data changed after it was computed "
+                f"(an optimizer step?), so its local derivatives cannot be made again; "
+                f"pickle it before the change, or compute it again"
+            )
+    return (prim, parents, number, node.data, node.grad, node.label)
+
+
+def _computed_ancestors(root: Value) -> list[Value]:
+    """The ancestors made by an op, each after its own parents (iterative, any depth)."""
+    order: list[Value] = []
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        for parent in node.parents:
+            if parent.parents and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+                break
+        else:  # every parent is a leaf or already in order
+            order.append(stack.pop())
+    order.pop()  # root
+    return order
+
+
+def _unpickle(
+    prim: Primitive | WithNumber | None,
+    parents: tuple[Value, ...],
+    number: float | None,
+    data: float,
+    grad: float,
+    label: str,
+) -> Value:
+    """The node a pickle describes, made again by its node maker."""
+    if prim is None or not parents:
+        node = _leaf(data, label)
+    else:
+        if not is_recording():  # unpickled under no_grad: the graph is restored all the same
+            with recording(True):
+                return _unpickle(prim, parents, number, data, grad, label)
+        if isinstance(prim, WithNumber):
+            node = _with_number(prim, parents[0], number)  # type: ignore[arg-type]
+        elif len(parents) == 1:
+            node = _unary(prim, parents[0])
+        elif len(parents) == 2:
+            node = _binary(prim, parents[0], parents[1])
+        else:
+            raise ValueError(f"unpickle: no node maker for {prim!r} of {len(parents)} parents")
+        node.data = data  # the same number, unless another machine's libm rounds otherwise
+        node.label = label
+    node.grad = grad
+    return node
+
+
+def _unpickle_after(_ancestors: list[Value], _end: Any, *record: Any) -> Value:
+    """The node a listing pickle describes (its ancestors are made by then)."""
+    return _unpickle(*record)
