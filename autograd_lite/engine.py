@@ -457,8 +457,6 @@ def _number(x: object, op: str) -> float | None:
         return _as_float(x, op)  # raises the ValueError that names the op
     except TypeError:  # not a number (a Value, a string): the operator says NotImplemented
         return None
-    except TypeError:
-        return None
 
 
 # object.__new__ makes a node without running __init__: each maker fills every slot.

@@ -138,7 +138,9 @@ def test_table_primitives_pickle_by_reference():
     again = pickle.loads(pickle.dumps(P.pow_by_constant(2.5)))
     assert again.params == {"exponent": 2.5} and again.forward(4.0) == 32.0
     assert pickle.loads(pickle.dumps(P.leaky_relu(0.3))).forward(-1.0) == -0.3
-    stranger = P.Primitive("twice", lambda x: 2 * x, lambda np, x: 2 * x, lambda ops, x, out: (2.0,))
+    stranger = P.Primitive(
+        "twice", lambda x: 2 * x, lambda np, x: 2 * x, lambda ops, x, out: (2.0,)
+    )
     with pytest.raises(TypeError, match="not in the table"):
         pickle.dumps(stranger)
     with pytest.raises(ValueError, match="'twice'"):
