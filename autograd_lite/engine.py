@@ -595,7 +595,7 @@ Value.op_result_class = Value  # see _kind
 # --- 4. the fast reverse pass ---------------------------------------------------------
 # Speed trick: the same algorithm as reference_gradients, with the visited set, the dict
 # of gradients and the zip over parents replaced by slots on the nodes themselves;
-# measured 2.6x faster than reference_gradients on benchmarks/ops.py's 100,000-op graph.
+# measured 2.5x faster (0.12 s against 0.31 s) on benchmarks/ops.py's 100,000-op graph.
 
 
 def topological_order(root: Value) -> list[Value]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import autograd_lite as ag
@@ -18,9 +19,11 @@ def test_every_op_name_of_the_contract_is_in_the_table():
     assert set(contract) <= names
 
 
-def test_one_formula_drives_the_float_and_the_graph_backward(monkeypatch):
-    # Replace tanh's local derivative with a wrong one: both kinds of backward follow it,
-    # which shows there is no second copy of the formula anywhere.
+def test_one_formula_drives_the_float_the_graph_the_compiled_and_the_forward_derivative(
+    monkeypatch,
+):
+    # Replace tanh's local derivative with a wrong one: every kind of derivative follows
+    # it, which shows there is no second copy of the formula anywhere.
     monkeypatch.setattr(P.TANH, "local", lambda ops, x, out: (out * 7,))
     x = Value(0.5)
     y = x.tanh()
@@ -28,6 +31,18 @@ def test_one_formula_drives_the_float_and_the_graph_backward(monkeypatch):
     assert x.grad == pytest.approx(7 * math.tanh(0.5))
     (as_value,) = ag.grad(y, [x], create_graph=True)
     assert as_value.data == pytest.approx(7 * math.tanh(0.5))
+    compiled = ag.compile(lambda v: v[0].tanh(), 1, fuse=False)
+    _, dX = compiled.backward(np.array([[0.5], [0.25]]), np.ones(2))
+    assert dX[:, 0] == pytest.approx(7 * np.tanh([0.5, 0.25]))
+    assert ag.Dual(0.5, 1.0).tanh().tangent == pytest.approx(7 * math.tanh(0.5))
+
+
+def test_one_forward_and_one_domain_serve_floats_and_arrays(monkeypatch):
+    # A row's domain predicate is checked by the float forward and by the array forward.
+    monkeypatch.setattr(P.LOG, "outside", lambda x: x <= 1)  # pretend log needs x > 1
+    compiled = ag.compile(lambda v: v[0].log(), 1)
+    with pytest.raises(ValueError, match=r"log: argument must be positive, got 0.5 \(row 1\)"):
+        compiled(np.array([[2.0], [0.5]]))
 
 
 def test_locals_are_recorded_in_the_forward_pass():
