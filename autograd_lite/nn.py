@@ -543,6 +543,19 @@ class MLP(Module):
             "output_activation": self.output_activation,
         }
 
+    def to_torch(self) -> Any:
+        """An equivalent ``torch.nn.Module`` in float64 (needs PyTorch; see torch_bridge)."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls: type[M], module: Any) -> M:
+        """The MLP computing what a ``torch.nn.Sequential`` of Linear layers computes."""
+        from .torch_bridge import from_torch
+
+        return from_torch(cls, module)  # type: ignore[arg-type,return-value]
+
     @staticmethod
     def parameter_count(
         nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear"
