@@ -13,6 +13,11 @@ naming the parameter's index (its position in ``params``) and changes nothing, t
 optimizer's own state (momentum, Adam's moments and step count) included. A
 diverging run stops at the step that went wrong, instead of silently filling the
 model with nan.
+
+Each optimizer writes its rule once, on numpy vectors of all the weights and their
+gradients (:meth:`Optimizer.update`): ``step()`` gathers them from the Values, and the
+compiled training step (:mod:`autograd_lite.steps`) runs the same rule on the vectors
+it keeps, without a Python loop over the weights.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ import math
 import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
 
 from .engine import Value
 
@@ -83,32 +91,47 @@ class Optimizer(ABC):
         for p in self.params:
             p.grad = 0.0
 
-    @abstractmethod
     def step(self) -> None:
         """Update every parameter's ``.data`` from its ``.grad`` (each optimizer's rule)."""
+        params = self.params
+        w = np.fromiter((p._data for p in params), np.float64, len(params))
+        g = np.fromiter((p.grad for p in params), np.float64, len(params))
+        for p, x in zip(params, self.update(w, g).tolist(), strict=True):
+            p._data = x  # finite floats, checked by update
 
-    def _gradients(self) -> list[float]:
-        """The gradients, or ValueError naming the first parameter whose gradient is nan/inf."""
-        grads = [p.grad for p in self.params]
-        for i, g in enumerate(grads):
-            if not math.isfinite(g):
-                raise ValueError(
-                    f"{type(self).__name__}.step: the gradient of parameter {i} is {g!r}; "
-                    "no parameter was changed"
-                )
-        return grads
+    def update(self, w: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """The new weights from the weights ``w`` and gradients ``g`` (vectors, params' order).
 
-    def _commit(self, new_data: list[float]) -> None:
-        """Write the new weights, or ValueError naming the first that would not be finite."""
-        for i, x in enumerate(new_data):
-            if not math.isfinite(x):
-                raise ValueError(
-                    f"{type(self).__name__}.step: parameter {i} would become {x!r} "
-                    f"(data {self.params[i].data!r}, gradient {self.params[i].grad!r}); "
-                    "no parameter was changed"
-                )
-        for p, x in zip(self.params, new_data, strict=True):
-            p.data = x
+        Advances the optimizer's state (momentum, moments) only if every gradient and
+        every new weight is finite; otherwise raises ValueError naming the first bad one.
+        """
+        self._check(~np.isfinite(g), "the gradient of parameter {i} is {g!r}", w, g)
+        with np.errstate(all="ignore"):  # overflow and 0/0 are found just below
+            new, state = self._rule(w, g)
+        self._check(
+            ~np.isfinite(new),
+            "parameter {i} would become {new!r} (data {w!r}, gradient {g!r})",
+            w,
+            g,
+            new,
+        )
+        self._state = state
+        return new
+
+    @abstractmethod
+    def _rule(self, w: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, Any]:
+        """This optimizer's update, on vectors: (new weights, new state)."""
+
+    def _check(self, bad: np.ndarray, message: str, w: Any, g: Any, new: Any = None) -> None:
+        if bad.any():
+            i = int(np.argmax(bad))
+            numbers_at = {"w": float(w[i]), "g": float(g[i])}
+            if new is not None:
+                numbers_at["new"] = float(new[i])
+            raise ValueError(
+                f"{type(self).__name__}.step: " + message.format(i=i, **numbers_at)
+                + "; no parameter was changed"
+            )
 
 
 class SGD(Optimizer):
@@ -140,18 +163,17 @@ class SGD(Optimizer):
         super().__init__(params, lr)
         self.momentum = _number(momentum, "momentum", below=1.0)
         self.weight_decay = _number(weight_decay, "weight_decay")
-        self.velocity = [0.0] * len(self.params)  # Δw(t−1) for each parameter
+        self._state = np.zeros(len(self.params))  # Δw(t−1) for each parameter
 
-    def step(self) -> None:
+    @property
+    def velocity(self) -> list[float]:
+        """The last step of each weight, Δw(t−1)."""
+        return self._state.tolist()  # type: ignore[no-any-return]
+
+    def _rule(self, w: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, Any]:
         """Move each weight by ``−lr·g + momentum·Δw(t−1)``."""
-        grads = self._gradients()
-        lr, momentum, decay = self.lr, self.momentum, self.weight_decay
-        steps = [
-            -lr * (g + decay * p.data) + momentum * previous
-            for p, g, previous in zip(self.params, grads, self.velocity, strict=True)
-        ]
-        self._commit([p.data + d for p, d in zip(self.params, steps, strict=True)])
-        self.velocity = steps
+        steps = -self.lr * (g + self.weight_decay * w) + self.momentum * self._state
+        return w + steps, steps
 
     def __repr__(self) -> str:
         return (
@@ -194,31 +216,38 @@ class Adam(Optimizer):
         )
         self.eps = _number(eps, "eps")
         self.weight_decay = _number(weight_decay, "weight_decay")
-        self.t = 0  # steps taken
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        n = len(self.params)
+        self._state = (0, np.zeros(n), np.zeros(n))  # steps taken, first and second moments
 
-    def step(self) -> None:
+    @property
+    def t(self) -> int:
+        """How many steps were taken."""
+        return self._state[0]  # type: ignore[no-any-return]
+
+    @property
+    def m(self) -> list[float]:
+        """The running mean of each weight's gradient."""
+        return self._state[1].tolist()  # type: ignore[no-any-return]
+
+    @property
+    def v(self) -> list[float]:
+        """The running mean of each weight's squared gradient."""
+        return self._state[2].tolist()  # type: ignore[no-any-return]
+
+    def _rule(self, w: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, Any]:
         """One Adam update of every weight."""
-        grads = self._gradients()
         beta1, beta2 = self.betas
-        lr, eps, decay = self.lr, self.eps, self.weight_decay
-        t = self.t + 1
-        step_size = lr / (1 - beta1**t)
+        t, m, v = self._state
+        t += 1
+        step_size = self.lr / (1 - beta1**t)
         root_correction = math.sqrt(1 - beta2**t)
-        ms, vs, new_data = [], [], []
-        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
-            w = p.data
-            g = g + decay * w
-            m = beta1 * m + (1 - beta1) * g
-            v = beta2 * v + (1 - beta2) * g * g
-            denominator = math.sqrt(v) / root_correction + eps
-            # 0/0 only when eps is 0 and every gradient so far was 0: no step
-            new_data.append(w if denominator == 0 else w - step_size * (m / denominator))
-            ms.append(m)
-            vs.append(v)
-        self._commit(new_data)
-        self.t, self.m, self.v = t, ms, vs
+        g = g + self.weight_decay * w
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        denominator = np.sqrt(v) / root_correction + self.eps
+        moved = w - step_size * (m / denominator)
+        # 0/0 only when eps is 0 and every gradient so far was 0: no step
+        return np.where(denominator == 0, w, moved), (t, m, v)
 
     def __repr__(self) -> str:
         return (
