@@ -113,7 +113,8 @@ def hinge(scores: Sequence[Prediction] | Prediction, labels: Sequence[float] | f
 
     Args:
         scores: the model's raw scores (no output activation).
-        labels: +1 or −1 for each score.
+        labels: +1 or −1 for each score; or Values holding ±1 (a compiled step traces
+            the label as an input), which take the general form (1 − y·s).relu().
 
     Returns:
         A Value.
@@ -125,6 +126,9 @@ def hinge(scores: Sequence[Prediction] | Prediction, labels: Sequence[float] | f
     ss, ys = _pairs("hinge", scores, labels)
     terms = []
     for i, (s, y) in enumerate(zip(ss, ys, strict=True)):
+        if isinstance(y, Value):
+            terms.append((1 - y * s).relu())
+            continue
         y = _label(y, f"hinge: labels[{i}]")
         if y == 1:
             terms.append((1 - s).relu())  # 1 − y·s with y = +1, without the product node
@@ -155,6 +159,9 @@ def binary_cross_entropy(
     xs, ys = _pairs("binary_cross_entropy", logits, labels)
     terms = []
     for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        if isinstance(y, Value):  # a label traced as an input: the general form
+            terms.append(x.softplus() - x * y)
+            continue
         y = _label(y, f"binary_cross_entropy: labels[{i}]")
         if not 0 <= y <= 1:
             raise ValueError(f"binary_cross_entropy: labels must be in [0, 1], got {y!r}")

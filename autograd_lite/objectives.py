@@ -82,7 +82,7 @@ def _one_output(outputs: list[Any], name: str) -> list[Value]:
 def _squares(outputs: list[Any], labels: list[int]) -> tuple[list[Value], list[float]]:
     """Outputs and targets for squared errors: 0/1 for one output, else one-hot vectors."""
     if not isinstance(outputs[0], list):
-        return outputs, [float(c) for c in labels]
+        return outputs, list(labels)  # class ids as numbers (or Values, when traced)
     k = len(outputs[0])
     flat = [v for out in outputs for v in out]
     targets: list[float] = []
@@ -156,6 +156,9 @@ class Objective:
             cannot run without being told.
         fits_numbers: whether the targets are numbers to fit rather than class ids
             (a regressor: nothing to classify, no accuracy).
+        label_input: whether ``loss`` also takes a one-output model's labels as Values,
+            so that a compiled step can trace one tape with the label as an input
+            instead of one tape per class.
         regression: the same loss fitting numbers, for a loss that can (mse, sse).
     """
 
@@ -165,6 +168,7 @@ class Objective:
     binary: bool = False
     reduction: Reduction | None = "mean"
     fits_numbers: bool = False
+    label_input: bool = False
     regression: Objective | None = None
 
     def classes(self, scores: Any) -> np.ndarray:
@@ -179,16 +183,21 @@ class Objective:
 
 
 OBJECTIVES: dict[str, Objective] = {
-    "hinge": Objective("hinge", _hinge, 0.0, binary=True),
-    "bce": Objective("bce", _bce, 0.0, binary=True),
+    "hinge": Objective("hinge", _hinge, 0.0, binary=True, label_input=True),
+    "bce": Objective("bce", _bce, 0.0, binary=True, label_input=True),
     "mse": Objective(
-        "mse", _mse, 0.5, regression=Objective("mse", _mse_numbers, fits_numbers=True)
+        "mse",
+        _mse,
+        0.5,
+        label_input=True,
+        regression=Objective("mse", _mse_numbers, fits_numbers=True),
     ),
     "sse": Objective(
         "sse",
         _sse,
         0.5,
         reduction="sum",
+        label_input=True,
         regression=Objective("sse", _sse_numbers, reduction="sum", fits_numbers=True),
     ),  # fmt: skip
     "cross_entropy": Objective("cross_entropy", _cross_entropy),

@@ -129,7 +129,8 @@ class Optimizer(ABC):
             if new is not None:
                 numbers_at["new"] = float(new[i])
             raise ValueError(
-                f"{type(self).__name__}.step: " + message.format(i=i, **numbers_at)
+                f"{type(self).__name__}.step: "
+                + message.format(i=i, **numbers_at)
                 + "; no parameter was changed"
             )
 

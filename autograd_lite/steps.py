@@ -112,7 +112,8 @@ class CompiledStep:
         self.reduction = reduction
         self._owner: tuple[Any, ...] | None = None
         self._tapes: dict[int | str, CompiledFunction] = {}
-        self._params: list[Value] = []
+        self._one_output = False
+        self._unoptimized: list[tuple[Value, float]] = []  # gradients for leaves not optimized
 
     def __call__(
         self,
@@ -123,39 +124,83 @@ class CompiledStep:
         yb: Any,
         l2: float = 0.0,
     ) -> tuple[float, int]:
-        """One gradient step on one batch; returns ``(loss, correct)`` as ``train_step``."""
+        """One gradient step on one batch; returns ``(loss, correct)`` as ``scalar_step``.
+
+        Speed tricks, measured together: the weights and their gradients travel as
+        numpy vectors from the tape to the optimizer's rule (``Optimizer.update``) and
+        are written into the Values once per step, and a one-output model's labels are
+        inputs of one tape instead of one tape per class; fit's step on 100 points of
+        two moons, MLP(2, [16, 16, 1]), went from 1.34 ms to 0.41-0.68 ms (2-3x).
+        """
         X = np.asarray(xb, dtype=np.float64)
-        labels = np.asarray(yb, dtype=np.float64 if goal.fits_numbers else None)
+        numbers = goal.fits_numbers or goal.label_input
+        labels = np.asarray(yb, dtype=np.float64 if numbers else None)
         if X.ndim != 2 or len(X) != len(labels) or len(X) == 0:
             raise ValueError(f"a batch needs rows of inputs and one label each, got {X.shape}")
-        reduction = self._reduction(goal)
-        weight = 1.0 / len(X) if reduction == "mean" else 1.0
-        owner = (model, goal, X.shape[1])
+        weight = 1.0 / len(X) if self._reduction(goal) == "mean" else 1.0
+        owner = (model, goal, optimizer, X.shape[1])
         if self._owner is None or any(a is not b for a, b in zip(owner, self._owner, strict=True)):
-            self._owner, self._tapes = owner, {}
-            self._params = model.parameters()  # for the L2 penalty, as train_step's
-        optimizer.zero_grad()
+            self._start(model, goal, optimizer, X)
+        params = optimizer.params
+        W = np.fromiter((p._data for p in params), np.float64, len(params))
+        G = np.zeros(len(params))
         total, correct = 0.0, 0
-        if goal.fits_numbers:  # one tape, the targets as inputs beside x
-            targets = labels.reshape(len(X), -1)
-            compiled = self._regressor_tape(model, goal, X.shape[1], targets.shape[1])
-            outputs = self._run(compiled, np.hstack([X, targets]), weight, np.arange(len(X)))
+        for compiled, inputs, rows, label in self._runs(model, goal, X, labels):
+            outputs = self._run(compiled, inputs, weight, rows, W, G)
             total += weight * float(np.sum(outputs[:, 0]))
-        for label in [] if goal.fits_numbers else np.unique(labels).tolist():
-            rows = np.flatnonzero(labels == label)
-            compiled = self._tape(model, goal, int(label), X.shape[1])
-            outputs = self._run(compiled, X[rows], weight, rows)
-            total += weight * float(np.sum(outputs[:, 0]))
-            scores = outputs[:, 1] if outputs.shape[1] == 2 else outputs[:, 1:]
-            correct += int(np.sum(goal.classes(scores) == label))
+            if not goal.fits_numbers:
+                scores = outputs[:, 1] if outputs.shape[1] == 2 else outputs[:, 1:]
+                truth = labels if label is None else label
+                correct += int(np.sum(goal.classes(scores) == truth))
         if l2:
-            params = self._params
-            w = np.array([p.data for p in params])
-            total += l2 * float(np.dot(w, w))
-            for p, g in zip(params, (2 * l2 * w).tolist(), strict=True):
-                p.grad += g
-        optimizer.step()
+            at = self._l2_slots
+            total += l2 * float(np.dot(W[at], W[at]))
+            G[at] += 2 * l2 * W[at]
+            for p in self._l2_frozen:
+                total += l2 * p._data * p._data
+                self._unoptimized.append((p, 2 * l2 * p._data))
+        for p, g in self._unoptimized:  # gradients of leaves the optimizer does not move
+            p.grad += g
+        self._unoptimized.clear()
+        new = optimizer.update(W, G)
+        for p, w, g in zip(params, new.tolist(), G.tolist(), strict=True):
+            p._data = w  # a finite float: update checked it
+            p.grad = g
         return total, correct
+
+    def _start(self, model: Any, goal: Objective, optimizer: Any, X: Array) -> None:
+        """Forget the tapes of another model, objective or optimizer."""
+        self._owner = (model, goal, optimizer, X.shape[1])
+        self._tapes = {}
+        self._slot_cache: dict[int, tuple[Array, Array]] = {}
+        self._where = {id(p): i for i, p in enumerate(optimizer.params)}
+        # the L2 penalty reaches model.parameters(), as scalar_step's: most are optimized
+        params = model.parameters()
+        self._l2_slots = np.array(
+            [self._where[id(p)] for p in params if id(p) in self._where], dtype=np.intp
+        )
+        self._l2_frozen = [p for p in params if id(p) not in self._where]
+        self._unoptimized.clear()
+        if goal.label_input and not goal.fits_numbers:
+            from .engine import no_grad
+
+            with no_grad():  # one scalar forward: does the model give one output?
+                self._one_output = isinstance(model(X[0].tolist()), Value)
+
+    def _runs(
+        self, model: Any, goal: Objective, X: Array, labels: Array
+    ) -> list[tuple[CompiledFunction, Array, Array, int | None]]:
+        """(tape, its batch, the batch's rows, the class label it is traced for)."""
+        if goal.fits_numbers or (goal.label_input and self._one_output):
+            # one tape: the targets (or the class labels, as numbers) are inputs beside x
+            targets = labels.reshape(len(X), -1)
+            tape = self._tape_with_targets(model, goal, X.shape[1], targets.shape[1])
+            return [(tape, np.hstack([X, targets]), np.arange(len(X)), None)]
+        runs = []
+        for label in np.unique(labels).tolist():
+            rows = np.flatnonzero(labels == label)
+            runs.append((self._tape(model, goal, int(label), X.shape[1]), X[rows], rows, label))
+        return runs
 
     def _reduction(self, goal: Objective) -> str:
         reduction = self.reduction or goal.reduction
@@ -166,7 +211,7 @@ class CompiledStep:
             )
         return reduction
 
-    def _regressor_tape(
+    def _tape_with_targets(
         self, model: Any, goal: Objective, n_inputs: int, n_targets: int
     ) -> CompiledFunction:
         if "numbers" not in self._tapes:
@@ -193,13 +238,33 @@ class CompiledStep:
             self._tapes[label] = CompiledFunction(loss_and_outputs, n_inputs)
         return self._tapes[label]
 
-    @staticmethod
-    def _run(compiled: CompiledFunction, X: Array, weight: float, rows: Array) -> Array:
+    def _run(
+        self, compiled: CompiledFunction, X: Array, weight: float, rows: Array, W: Array, G: Array
+    ) -> Array:
+        """Run one tape forward and backward on X; add its gradients into G."""
         try:
             compiled.trace(X)
-            seed = np.zeros((len(X), len(compiled.tape.outputs)))
-            seed[:, 0] = weight
-            outputs, _ = compiled.backward(X, seed)
+            slots, moved = self._slots_of(compiled)
+            values = W[slots]  # (a leaf the optimizer does not move: its own number)
+            if not moved.all():
+                linked = compiled.tape.linked
+                values[~moved] = [linked[i]._data for i in np.flatnonzero(~moved)]
+            seeds = [np.zeros(len(X)) for _ in compiled.tape.outputs]
+            seeds[0] = np.full(len(X), weight)
+            outputs, dlinked, _ = compiled.pullback(X, seeds, values.tolist())
         except RowError as e:  # name the row in the batch's numbering
             raise row_error(e, int(rows[e.row]), " of the batch") from None
+        G[slots[moved]] += dlinked[moved]  # each leaf once in a tape: no repeated index
+        if not moved.all():
+            linked = compiled.tape.linked
+            self._unoptimized += [(linked[i], g) for i, g in enumerate(dlinked) if not moved[i]]
         return outputs
+
+    def _slots_of(self, compiled: CompiledFunction) -> tuple[Array, Array]:
+        """Where each linked leaf of a tape sits among the optimizer's parameters."""
+        key = id(compiled)
+        if key not in self._slot_cache:
+            at = [self._where.get(id(p), -1) for p in compiled.tape.linked]
+            slots = np.array(at, dtype=np.intp)
+            self._slot_cache[key] = (np.where(slots < 0, 0, slots), slots >= 0)
+        return self._slot_cache[key]

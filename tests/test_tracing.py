@@ -624,3 +624,20 @@ def test_compiled_functions_refuse_what_is_not_a_real_number(X, error, words):
     f = compile(lambda x: x[0] * 2, 1)
     with pytest.raises(error, match=words):
         f(X)
+
+
+def test_compiled_step_with_an_optimizer_of_some_parameters_matches_the_scalar_step():
+    nn = pytest.importorskip("autograd_lite.nn")
+    optim = pytest.importorskip("autograd_lite.optim")
+    X = np.array([[0.5, 1.0], [1.0, -0.5], [-2.0, 0.3]])
+    y = [0, 1, 1]
+    models = [nn.MLP(2, [3, 1], seed=5) for _ in range(2)]
+    # only the last layer is trained; the first layer's gradients still accumulate
+    opts = [optim.SGD(m.layers[-1].parameters(), lr=0.1) for m in models]
+    for _ in range(2):
+        expected = scalar_step(models[0], objective("hinge"), opts[0], X.tolist(), y, 1e-3)
+        got = CompiledStep()(models[1], objective("hinge"), opts[1], X, y, 1e-3)
+        assert got[0] == pytest.approx(expected[0], rel=1e-12) and got[1] == expected[1]
+    for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        assert q.data == pytest.approx(p.data, rel=1e-12, abs=1e-15)
+        assert q.grad == pytest.approx(p.grad, rel=1e-12, abs=1e-15)

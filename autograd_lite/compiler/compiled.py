@@ -177,19 +177,40 @@ class CompiledFunction:
     def _run_backward(
         self, program: Program, A: Array, columns: list[Array]
     ) -> tuple[Array, Array]:
+        outputs, dlinked, grads = self.pullback(A, columns)
+        for p, g in zip(program.tape.linked, dlinked.tolist(), strict=True):
+            p.grad += g
+        nu, n_inputs = program.tape.uniform, program.tape.n_inputs
+        zero = np.zeros(len(A))
+        dX = np.stack([zero if g is None else g for g in grads[nu : nu + n_inputs]], axis=1)
+        return outputs, dX
+
+    def pullback(
+        self, X: Array, columns: list[Array], linked: list[float] | None = None
+    ) -> tuple[Array, Array, list[Any]]:
+        """Run the traced tape forward and backward, touching no Value.
+
+        Args:
+            X: a checked batch, shape (n, n_inputs), float64.
+            columns: the seed of each output, one array of n numbers per output.
+            linked: the numbers of the linked leaves (``parameters``) to run with;
+                by default their ``.data``.
+
+        Returns:
+            ``(outputs, dlinked, grads)``: fn's outputs; d Σ seeds·outputs / d each
+            linked leaf, a vector in the order of ``parameters``; and every slot's
+            gradient.
+        """
+        program = self._ready()
         tape = program.tape
-        vals = program.forward(A)
+        vals = program.forward(X, linked)
         seeds: dict[int, Array] = {}
         for k, g in zip(tape.outputs, columns, strict=True):
             seeds[k] = g if k not in seeds else seeds[k] + g
         grads = program.backward(vals, seeds)
-        for p, g in zip(tape.linked, grads, strict=False):
-            if g is not None:
-                p.grad += float(g)
-        nu = tape.uniform
-        zero = np.zeros(len(A))
-        dX = np.stack([zero if g is None else g for g in grads[nu : nu + tape.n_inputs]], axis=1)
-        return self._outputs(program, vals), dX
+        n = len(tape.linked)
+        dlinked = np.array([0.0 if g is None else g for g in grads[:n]], dtype=np.float64)
+        return self._outputs(program, vals), dlinked, grads
 
     def __repr__(self) -> str:
         name = getattr(self.fn, "__name__", type(self.fn).__name__)

@@ -80,11 +80,14 @@ class Program:
             elif out not in replaced:
                 self.code.append(op(batched(prim), prim, ins, out))
 
-    def forward(self, X: Array) -> list[Any]:
-        """Every slot's value for the batch X (shape (n, n_inputs), float64)."""
+    def forward(self, X: Array, linked: list[float] | None = None) -> list[Any]:
+        """Every slot's value for the batch X (shape (n, n_inputs), float64).
+
+        ``linked`` gives the numbers of the linked leaves; by default their ``.data``.
+        """
         tape = self.tape
         vals = list(self.template)
-        vals[: len(tape.linked)] = [p._data for p in tape.linked]
+        vals[: len(tape.linked)] = [p._data for p in tape.linked] if linked is None else linked
         for f, _, a, b, k, _, _ in self.uniform:
             vals[k] = f(vals[a]) if b is None else f(vals[a], vals[b])
         nu = tape.uniform
