@@ -198,3 +198,23 @@ def test_an_op_with_a_constant_shows_it():
     source = viz.draw_dot((x**2).leaky_relu(0.2)).source
     assert "** 2" in source
     assert "leaky_relu(0.2)" in source
+
+
+@pytest.mark.parametrize("label", ["a\x00b", "\ud800"])
+def test_a_label_graphviz_cannot_draw_is_a_value_error_naming_draw_dot(label):
+    out = Value(1.0, label=label) * 2
+    with pytest.raises(ValueError, match="^draw_dot: the label .* Graphviz cannot draw"):
+        viz.draw_dot(out)
+    with pytest.raises(ValueError, match="^draw_dot: the label"):
+        viz.render(out, "never_written.svg")
+    # in Jupyter the Value still shows, as text with the reason
+    bundle = viz.graph.mimebundle(out)
+    assert list(bundle) == ["text/plain"] and "Graphviz cannot draw" in bundle["text/plain"]
+
+
+def test_precision_and_max_nodes_name_draw_dot():
+    v = Value(1.0)
+    with pytest.raises(ValueError, match="^draw_dot: precision must be at most 17, got 18"):
+        viz.draw_dot(v, precision=18)
+    with pytest.raises(TypeError, match="^draw_dot: max_nodes must be an int, got float"):
+        viz.draw_dot(v, max_nodes=1.5)  # type: ignore[arg-type]

@@ -16,7 +16,8 @@ from typing import Any
 
 import graphviz  # type: ignore[import-untyped]
 
-from .drawing import Drawing
+from ..checks import one_of, positive_int, whole_number
+from .drawing import Drawing, drawable_text
 
 DEFAULT_MAX_NODES = 500
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -112,18 +113,18 @@ def draw_dot(
         with :func:`autograd_lite.viz.render`.
 
     Raises:
-        ValueError: if the graph has more than ``max_nodes`` Values, or an option is
-            not one of the choices above.
-        TypeError: if ``root`` is not a Value.
+        ValueError: if the graph has more than ``max_nodes`` Values, an option is
+            not one of the choices above, or a label holds a character Graphviz
+            cannot draw (NUL).
+        TypeError: if ``root`` is not a Value, or ``max_nodes`` or ``precision`` is
+            not an int.
     """
     if not hasattr(root, "parents") or not hasattr(root, "data"):
         raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    if color_by is not None and color_by not in COLOR_BY:
-        raise ValueError(f"color_by must be None, 'sign' or 'magnitude', got {color_by!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    one_of(rankdir, "draw_dot", "rankdir", RANKDIRS)
+    one_of(color_by, "draw_dot", "color_by", (None, *COLOR_BY))
+    max_nodes = positive_int(max_nodes, "draw_dot", "max_nodes")
+    precision = whole_number(precision, "draw_dot", "precision", at_least=1, at_most=17)
 
     # Walk a little past the limit so the error can say how big the graph is.
     budget = max(10 * max_nodes, 10_000)
@@ -166,7 +167,7 @@ def draw_dot(
     g.fallback_text = repr(root)
     for v in _post_order(root):
         name = names[id(v)]
-        fields = [_escape(v.label)] if v.label else []
+        fields = [_escape(drawable_text(v.label, "draw_dot"))] if v.label else []
         fields.append(f"data {fmt(v.data)}")
         if show_grads:
             fields.append(f"grad {fmt(v.grad)}")
@@ -239,8 +240,6 @@ def mimebundle(root: Any, include: Any = None, exclude: Any = None) -> dict[str,
 
 
 def _formatter(precision: int) -> Any:
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
     spec = f".{precision}g"
     return lambda x: format(float(x), spec)
 
