@@ -96,8 +96,9 @@ def gradcheck(
     Args:
         fn: maps a list of Values to a Value.
         xs: the point, as numbers.
-        eps: the finite-difference step.
-        atol, rtol: an input passes when |engine - numeric| <= atol + rtol * |numeric|.
+        eps: the finite-difference step, > 0.
+        atol, rtol: an input passes when |engine - numeric| <= atol + rtol * |numeric|;
+            each >= 0.
 
     Returns:
         True when every input passes.

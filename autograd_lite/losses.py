@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from functools import reduce
 from typing import Any
 
-from .checks import non_negative_number, real_number, value_list
+from .checks import non_negative_number, real_number, value_list, whole_number
 from .engine import Value
 
 Prediction = Value | float
@@ -199,8 +199,7 @@ def cross_entropy(logits: Sequence[Prediction], target: int) -> Value:
     xs = [_as_value(x, "cross_entropy", f"logits[{i}]") for i, x in enumerate(logits)]
     if not xs:
         raise ValueError("cross_entropy: no logits (empty input)")
-    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
-        raise TypeError(f"cross_entropy: target must be an int, got {type(target).__name__}")
+    target = whole_number(target, "cross_entropy", "target")
     if not 0 <= target < len(xs):
         raise ValueError(f"cross_entropy: target {target} is not a class index in [0, {len(xs)})")
     for i, x in enumerate(xs):
@@ -208,7 +207,7 @@ def cross_entropy(logits: Sequence[Prediction], target: int) -> Value:
             raise ValueError(f"cross_entropy: logits must be finite, got {x.data!r} at logits[{i}]")
     m = max(x.data for x in xs)
     log_sum = _total([(x - m).exp() for x in xs]).log()
-    return log_sum + (m - xs[int(target)])
+    return log_sum + (m - xs[target])
 
 
 def l2(params: Iterable[Value], alpha: float) -> Value:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from autograd_lite import Value, checks
 
 
-@pytest.mark.parametrize("module_name", ["checks", "checkpoint"])
+@pytest.mark.parametrize("module_name", ["checks", "checkpoint", "viz.drawing"])
 def test_docstring_examples_run(module_name):
     import importlib
 

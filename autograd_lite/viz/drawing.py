@@ -20,7 +20,7 @@ PNG = "image/png"
 
 
 def drawable_text(text: object, function: str) -> str:
-    """``text`` as a string Graphviz can draw, else a ValueError naming ``function``.
+    r"""``text`` as a string Graphviz can draw, else a ValueError naming ``function``.
 
     Graphviz stops with a syntax error at a NUL character, and a lone surrogate (from
     badly decoded bytes) cannot be written as UTF-8 at all; both are refused here,
@@ -29,7 +29,7 @@ def drawable_text(text: object, function: str) -> str:
     >>> drawable_text("w\x00", "draw_dot")
     Traceback (most recent call last):
       ...
-    ValueError: draw_dot: the label 'w\\x00' holds a NUL character, which Graphviz cannot draw
+    ValueError: draw_dot: the label 'w\x00' holds a NUL character, which Graphviz cannot draw
     """
     text = str(text)
     if "\x00" in text:
