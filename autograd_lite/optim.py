@@ -21,7 +21,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 
-from .checks import describe, non_negative_number
+from .checks import describe, non_negative_number, value_list
 from .engine import Value
 
 
@@ -48,20 +48,11 @@ class Optimizer(ABC):
 
     def _check_params(self, params: Iterable[Value]) -> list[Value]:
         name = type(self).__name__
-        if isinstance(params, Value):
-            raise TypeError(f"{name}: params must be a list of Values, got a single Value")
-        try:
-            params = list(params)
-        except TypeError:
-            raise TypeError(
-                f"{name}: params must be a list of Values, got {type(params).__name__}"
-            ) from None
+        params = value_list(params, name, "params")
         if not params:
             raise ValueError(f"{name}: params is empty (nothing to optimize)")
         seen: set[Value] = set()
         for i, p in enumerate(params):
-            if not isinstance(p, Value):
-                raise TypeError(f"{name}: params[{i}] must be a Value, got {type(p).__name__}")
             if p in seen:
                 raise ValueError(f"{name}: params[{i}] appears twice (it would be updated twice)")
             seen.add(p)
