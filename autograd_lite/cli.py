@@ -10,6 +10,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
+
+USAGE_ERROR = 2
 
 # subcommand name -> (module that implements it, one-line help)
 SUBCOMMANDS = {
@@ -18,9 +21,21 @@ SUBCOMMANDS = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit status 2.
+
+    argparse's own print the whole usage first; the command's other errors are one
+    line, so these are too. (The subcommands' parsers are made by this class too.)
+    """
+
+    def error(self, message: str) -> NoReturn:
+        line = " ".join(message.split())
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {line} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subparser per subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="autograd-lite",
         description="A scalar autodiff engine for learning backpropagation.",
     )
@@ -30,14 +45,25 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         sub = commands.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(sub)
-        sub.set_defaults(run=module.run)
+        sub.set_defaults(run=module.run, parser=sub, dash_hint=getattr(module, "DASH_HINT", ""))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:  # reported by the subcommand's parser, so the message names it
+        message = f"unrecognized arguments: {' '.join(unknown)}"
+        if args.dash_hint and any(_looks_like_a_short_option(item) for item in unknown):
+            message += f"; {args.dash_hint}"
+        args.parser.error(message)
     return int(args.run(args))
+
+
+def _looks_like_a_short_option(item: str) -> bool:
+    """``-x``, ``-x*2``: text argparse took for an option but that was likely meant as
+    an expression or a value (``--name`` is more likely a mistyped option)."""
+    return item.startswith("-") and not item.startswith("--")
 
 
 if __name__ == "__main__":

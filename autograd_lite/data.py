@@ -12,41 +12,28 @@ as in scikit-learn, ``random_state=None`` means fresh randomness).
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from .checks import finite_number, non_negative_number, positive_int, whole_number
+
 Dataset = tuple[np.ndarray, np.ndarray]
 
 
-def _count(n: object, name: str = "n", low: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(n).__name__}")
-    if int(n) < low:
-        raise ValueError(f"{name} must be at least {low}, got {n}")
-    return int(n)
+# A toy data set in the plane with more classes than this is a mistake (and the
+# generators loop over the classes, so 10**6 of them would run for minutes).
+MAX_GROUPS = 1000
 
 
-def _scale(x: object, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(x).__name__}")
-    value = float(x)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
-    return value
-
-
-def _rng(seed: object) -> np.random.Generator:
+def _rng(seed: object, function: str) -> np.random.Generator:
     if seed is None:
         return np.random.default_rng()
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-    if int(seed) < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
-    return np.random.default_rng(int(seed))
+        raise TypeError(f"{function}: seed must be an int or None, got {type(seed).__name__}")
+    return np.random.default_rng(whole_number(seed, function, "seed", at_least=0))
 
 
 class _Unset:
@@ -110,7 +97,8 @@ def make_moons(
         and 1 (lower moon).
     """
     n, seed = _sklearn_names("make_moons", n, n_samples, seed, random_state)
-    n, noise, rng = _count(n), _scale(noise, "noise"), _rng(seed)
+    n, rng = positive_int(n, "make_moons", "n"), _rng(seed, "make_moons")
+    noise = non_negative_number(noise, "make_moons", "noise")
     n0, n1 = _split(n, 2)
     t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
     X = np.concatenate(
@@ -142,10 +130,9 @@ def make_circles(
         ``(X, y)``: class 0 on the outer circle (radius 1), class 1 on the inner one.
     """
     n, seed = _sklearn_names("make_circles", n, n_samples, seed, random_state)
-    n, noise, rng = _count(n), _scale(noise, "noise"), _rng(seed)
-    factor = _scale(factor, "factor")
-    if not 0 < factor < 1:
-        raise ValueError(f"factor must be between 0 and 1, got {factor!r}")
+    n, rng = positive_int(n, "make_circles", "n"), _rng(seed, "make_circles")
+    noise = non_negative_number(noise, "make_circles", "noise")
+    factor = finite_number(factor, "make_circles", "factor", above=0, below=1)
     n0, n1 = _split(n, 2)
     t0 = np.linspace(0, 2 * np.pi, n0, endpoint=False)
     t1 = np.linspace(0, 2 * np.pi, n1, endpoint=False)
@@ -180,7 +167,8 @@ def make_xor(
         ``(X, y)``: y = 1 where x₀ and x₁ have different signs, else 0.
     """
     n, seed = _sklearn_names("make_xor", n, n_samples, seed, random_state)
-    n, noise, rng = _count(n), _scale(noise, "noise"), _rng(seed)
+    n, rng = positive_int(n, "make_xor", "n"), _rng(seed, "make_xor")
+    noise = non_negative_number(noise, "make_xor", "noise")
     corners = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     X = corners[np.arange(n) % 4]
     y = np.array([0, 1, 1, 0])[np.arange(n) % 4]
@@ -203,7 +191,7 @@ def make_spiral(
         n: number of points, split evenly between the arms.
         noise: standard deviation of the Gaussian noise on each point's angle
             (radians); nearer the centre the arms blur more.
-        classes: number of arms (classes), >= 2.
+        classes: number of arms (classes), from 2 to ``MAX_GROUPS`` (1000).
         turns: how far each arm winds, in full turns.
         seed: an int or None.
         n_samples, random_state: scikit-learn's names for ``n`` and ``seed``.
@@ -212,8 +200,10 @@ def make_spiral(
         ``(X, y)`` with points inside the unit disc and classes 0 .. classes − 1.
     """
     n, seed = _sklearn_names("make_spiral", n, n_samples, seed, random_state)
-    n, noise, rng = _count(n), _scale(noise, "noise"), _rng(seed)
-    classes, turns = _count(classes, "classes", low=2), _scale(turns, "turns")
+    n, rng = positive_int(n, "make_spiral", "n"), _rng(seed, "make_spiral")
+    noise = non_negative_number(noise, "make_spiral", "noise")
+    classes = whole_number(classes, "make_spiral", "classes", at_least=2, at_most=MAX_GROUPS)
+    turns = non_negative_number(turns, "make_spiral", "turns")
     parts, labels = [], []
     for k, size in enumerate(_split(n, classes)):
         r = np.linspace(0.05, 1.0, size)
@@ -236,7 +226,7 @@ def make_blobs(
 
     Args:
         n: number of points, split evenly between the clusters.
-        centers: number of clusters (classes), >= 1.
+        centers: number of clusters (classes), from 1 to ``MAX_GROUPS`` (1000).
         std: standard deviation of each cluster.
         seed: an int or None.
         n_samples, random_state: scikit-learn's names for ``n`` and ``seed``.
@@ -245,8 +235,9 @@ def make_blobs(
         ``(X, y)`` with classes 0 .. centers − 1.
     """
     n, seed = _sklearn_names("make_blobs", n, n_samples, seed, random_state)
-    n, std, rng = _count(n), _scale(std, "std"), _rng(seed)
-    centers = _count(centers, "centers")
+    n, rng = positive_int(n, "make_blobs", "n"), _rng(seed, "make_blobs")
+    std = non_negative_number(std, "make_blobs", "std")
+    centers = whole_number(centers, "make_blobs", "centers", at_least=1, at_most=MAX_GROUPS)
     angles = 2 * np.pi * np.arange(centers) / centers
     middles = 2.0 * np.stack([np.cos(angles), np.sin(angles)], 1)
     y = np.repeat(np.arange(centers), _split(n, centers))

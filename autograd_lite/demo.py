@@ -18,6 +18,8 @@ from pathlib import Path
 from . import compiler, data, nn, optim, train
 from .files import write_atomically
 
+USAGE_ERROR = 2  # every error of the command line, as argparse's own
+
 HIDDEN = [16, 16, 1]
 L2 = 1e-4
 LR_START, LR_END = 1.0, 0.1
@@ -145,5 +147,6 @@ def _draw(model: nn.MLP, X: object, y: object, history: train.History, out: Path
 
 
 def _fail(message: str) -> int:
-    print(f"autograd-lite demo: error: {message}", file=sys.stderr)
-    return 1
+    line = " ".join(message.split())  # always exactly one line
+    print(f"autograd-lite demo: error: {line}", file=sys.stderr)
+    return USAGE_ERROR

@@ -3,9 +3,10 @@ and a numerical check."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Literal, overload
 
+from .checks import callable_, non_negative_number, positive_number, real_number, value_list
 from .engine import Number, Operand, Value, as_values, gradients, recording, topological_order
 from .primitives import FLOAT_OPS, WithNumber
 
@@ -104,12 +105,11 @@ def gradient_graph(root: Value, seed: Value) -> dict[Value, Value]:
 # --- the public functions ---------------------------------------------------------------
 
 
-def _check_inputs(output: object, inputs: Sequence[object]) -> None:
-    if not isinstance(output, Value):
-        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
-    for i, x in enumerate(inputs):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+def _point(xs: object, who: str) -> list[float]:
+    """The point ``xs`` as floats, or an error naming the entry that is not a number."""
+    if isinstance(xs, Value) or isinstance(xs, str | bytes) or not isinstance(xs, Iterable):
+        raise TypeError(f"{who}: xs must be a list of numbers, got {type(xs).__name__}")
+    return [real_number(x, who, f"xs[{i}]") for i, x in enumerate(xs)]
 
 
 @overload
@@ -139,14 +139,19 @@ def grad(
         One gradient per input: floats, or Values with ``create_graph=True``. An
         input that ``output`` does not depend on gets 0.0 (``Value(0.0)``).
 
+    Raises:
+        TypeError: if ``output`` is not a Value or ``inputs`` is not a list of Values
+            (a single Value too: write ``grad(y, [x])``).
+
     Example:
         >>> x = Value(3.0); y = x ** 3
         >>> (dy,) = grad(y, [x], create_graph=True)   # 3x² = 27
         >>> grad(dy, [x])                             # 6x = 18
         [18.0]
     """
-    inputs = list(inputs)
-    _check_inputs(output, inputs)
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    inputs = value_list(inputs, "grad", "inputs")
     if create_graph:
         graph = gradient_graph(output, Value(1.0))
         return [graph[x] if x in graph else Value(0.0) for x in inputs]
@@ -163,8 +168,13 @@ def hessian(fn: Callable[[list[Value]], Value], xs: Sequence[Number]) -> list[li
 
     Returns:
         A list of rows, each a list of floats.
+
+    Raises:
+        TypeError: if ``fn`` is not callable or an entry of ``xs`` is not a number.
+        ValueError: if an entry of ``xs`` is too large for a float.
     """
-    values = as_values([float(x) for x in xs])
+    callable_(fn, "hessian", "fn")
+    values = as_values(_point(xs, "hessian"))
     output = _call(fn, values, "hessian")
     first = grad(output, values, create_graph=True)
     return [grad(g, values) for g in first]
@@ -182,16 +192,24 @@ def gradcheck(
     Args:
         fn: maps a list of Values to a Value.
         xs: the point, as numbers.
-        eps: the finite-difference step.
-        atol, rtol: an input passes when |engine - numeric| <= atol + rtol * |numeric|.
+        eps: the finite-difference step, > 0.
+        atol, rtol: an input passes when |engine - numeric| <= atol + rtol * |numeric|;
+            each >= 0.
 
     Returns:
         True when every input passes.
 
     Raises:
         AssertionError: naming the worst input and both numbers.
+        TypeError: if ``fn`` is not callable or an entry of ``xs`` is not a number.
+        ValueError: if ``eps`` is not a finite number > 0, ``atol`` or ``rtol`` not a
+            finite number >= 0, or an entry of ``xs`` too large for a float.
     """
-    point = [float(x) for x in xs]
+    callable_(fn, "gradcheck", "fn")
+    point = _point(xs, "gradcheck")
+    eps = positive_number(eps, "gradcheck", "eps")
+    atol = non_negative_number(atol, "gradcheck", "atol")
+    rtol = non_negative_number(rtol, "gradcheck", "rtol")
     values = as_values(point)
     analytic = grad(_call(fn, values, "gradcheck"), values)
     worst: tuple[float, int, float, float] | None = None

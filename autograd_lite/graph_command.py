@@ -19,6 +19,18 @@ from .engine import Value
 
 USAGE_ERROR = 2
 
+# The largest drawing attempted, as viz.graph.layout_size estimates Graphviz's work:
+# about a second on a quiet 2-core machine, three when it is busy. Beyond it the time
+# grows with the square of the size, and a 1,000-character expression can keep
+# Graphviz busy for minutes.
+MAX_LAYOUT_SIZE = 5000
+
+# How to pass an expression or value that argparse would take for an option.
+DASH_HINT = (
+    "an expression or value that starts with '-' goes after '--', with the options "
+    "before it: autograd-lite graph -o graph.svg -- -x x=1"
+)
+
 
 class CommandError(Exception):
     """A problem with the command's input, reported as one line."""
@@ -62,7 +74,8 @@ def parse_assignments(items: list[str]) -> dict[str, float]:
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep:
-            raise CommandError(f"bad value {item!r}: expected NAME=NUMBER, e.g. x=2")
+            hint = " (options such as -o go before --)" if item.startswith("-") else ""
+            raise CommandError(f"bad value {item!r}: expected NAME=NUMBER, e.g. x=2{hint}")
         if not name.isidentifier() or keyword.iskeyword(name):
             raise CommandError(f"bad value {item!r}: {name!r} is not a valid name")
         if name in values:
@@ -89,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         inputs = parse_assignments(args.values)
         leaves = {name: Value(x, label=name) for name, x in inputs.items()}
         out = parse_expression(args.expression, leaves)
+        _check_drawable(out)
         if not out.label:
             out.label = "out"
         out.backward()
@@ -105,6 +119,19 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"cannot write {args.output}: {reason}")
     print(f"wrote {written}")
     return 0
+
+
+def _check_drawable(out: Value) -> None:
+    """Refuse, before any work, a graph that Graphviz would take too long to draw."""
+    from .viz.graph import layout_size
+
+    size = layout_size(out)
+    if size > MAX_LAYOUT_SIZE:
+        raise CommandError(
+            f"the graph is too tangled to draw in a few seconds (layout size {size:,}, the "
+            f"limit is {MAX_LAYOUT_SIZE:,}): a name used at many depths draws edges across "
+            "the whole picture; use fewer terms or repeat names less"
+        )
 
 
 def _num(x: float) -> str:

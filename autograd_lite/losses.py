@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from functools import reduce
 from typing import Any
 
+from .checks import non_negative_number, real_number, value_list, whole_number
 from .engine import Value
 
 Prediction = Value | float
@@ -34,21 +35,23 @@ def _mean(terms: list[Value]) -> Value:
     return total if len(terms) == 1 else total * (1.0 / len(terms))
 
 
-def _as_value(x: object, where: str) -> Value:
+def _as_value(x: object, function: str, argument: str) -> Value:
     if isinstance(x, Value):
         return x
     try:
-        return Value(x)  # type: ignore[arg-type]
+        return Value(real_number(x, function, argument))
     except TypeError:
-        raise TypeError(f"{where} must be a Value or a number, got {type(x).__name__}") from None
+        raise TypeError(
+            f"{function}: {argument} must be a Value or a number, got {type(x).__name__}"
+        ) from None
 
 
-def _label(x: object, where: str) -> float:
+def _label(x: object, function: str, argument: str) -> float:
     if isinstance(x, Value):
         x = x.data
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where} must be a number, got {type(x).__name__}")
-    return float(x)
+    if isinstance(x, bool):
+        raise TypeError(f"{function}: {argument} must be a number, got bool {x!r}")
+    return real_number(x, function, argument)
 
 
 def _pairs(name: str, preds: Any, targets: Any) -> tuple[list[Value], list[Any]]:
@@ -66,14 +69,14 @@ def _pairs(name: str, preds: Any, targets: Any) -> tuple[list[Value], list[Any]]
         raise ValueError(f"{name}: {len(preds)} predictions but {len(targets)} targets")
     if not preds:
         raise ValueError(f"{name}: no predictions (empty input)")
-    return [_as_value(p, f"{name}: predictions[{i}]") for i, p in enumerate(preds)], targets
+    return [_as_value(p, name, f"predictions[{i}]") for i, p in enumerate(preds)], targets
 
 
 def _squared_errors(name: str, preds: Any, targets: Any) -> list[Value]:
     ys, ts = _pairs(name, preds, targets)
     errors = []
     for i, (y, t) in enumerate(zip(ys, ts, strict=True)):
-        d = y - (t if isinstance(t, Value) else _label(t, f"{name}: targets[{i}]"))
+        d = y - (t if isinstance(t, Value) else _label(t, name, f"targets[{i}]"))
         errors.append(d * d)  # one node, and cheaper than d ** 2
     return errors
 
@@ -129,7 +132,7 @@ def hinge(scores: Sequence[Prediction] | Prediction, labels: Sequence[float] | f
         if isinstance(y, Value):
             terms.append((1 - y * s).relu())
             continue
-        y = _label(y, f"hinge: labels[{i}]")
+        y = _label(y, "hinge", f"labels[{i}]")
         if y == 1:
             terms.append((1 - s).relu())  # 1 − y·s with y = +1, without the product node
         elif y == -1:
@@ -162,7 +165,7 @@ def binary_cross_entropy(
         if isinstance(y, Value):  # a label traced as an input: the general form
             terms.append(x.softplus() - x * y)
             continue
-        y = _label(y, f"binary_cross_entropy: labels[{i}]")
+        y = _label(y, "binary_cross_entropy", f"labels[{i}]")
         if not 0 <= y <= 1:
             raise ValueError(f"binary_cross_entropy: labels must be in [0, 1], got {y!r}")
         if y == 0:
@@ -192,11 +195,10 @@ def cross_entropy(logits: Sequence[Prediction], target: int) -> Value:
     """
     if isinstance(logits, Value | numbers.Real | str):
         raise TypeError(f"cross_entropy: logits must be a list, got {type(logits).__name__}")
-    xs = [_as_value(x, f"cross_entropy: logits[{i}]") for i, x in enumerate(logits)]
+    xs = [_as_value(x, "cross_entropy", f"logits[{i}]") for i, x in enumerate(logits)]
     if not xs:
         raise ValueError("cross_entropy: no logits (empty input)")
-    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
-        raise TypeError(f"cross_entropy: target must be an int, got {type(target).__name__}")
+    target = whole_number(target, "cross_entropy", "target")
     if not 0 <= target < len(xs):
         raise ValueError(f"cross_entropy: target {target} is not a class index in [0, {len(xs)})")
     for i, x in enumerate(xs):
@@ -206,24 +208,26 @@ def cross_entropy(logits: Sequence[Prediction], target: int) -> Value:
     log_sum = xs[0]
     for x in xs[1:]:
         log_sum = log_sum + (x - log_sum).softplus()
-    return log_sum - xs[int(target)]
+    return log_sum - xs[target]
 
 
 def l2(params: Iterable[Value], alpha: float) -> Value:
     """The L2 penalty alpha · Σ w², added to a loss to keep the weights small.
 
     Args:
-        params: the weights, e.g. ``model.parameters()``.
+        params: the weights, a list of Values, e.g. ``model.parameters()``.
         alpha: the strength, >= 0 (micrograd's demo uses 1e-4).
 
     Returns:
         A Value (a constant 0.0 when alpha is 0 or there are no params).
+
+    Raises:
+        TypeError: if ``params`` is not a list of Values (a single Value included) or
+            ``alpha`` is not a number.
+        ValueError: if ``alpha`` is negative, nan or inf.
     """
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"l2: alpha must be a number, got {type(alpha).__name__}")
-    if not (math.isfinite(alpha) and alpha >= 0):
-        raise ValueError(f"l2: alpha must be a finite number >= 0, got {alpha!r}")
-    ws = [_as_value(p, f"l2: params[{i}]") for i, p in enumerate(params)]
-    if alpha == 0 or not ws:
+    ws = value_list(params, "l2", "params")
+    strength = non_negative_number(alpha, "l2", "alpha")
+    if strength == 0 or not ws:
         return Value(0.0)
-    return _total([w * w for w in ws]) * float(alpha)
+    return _total([w * w for w in ws]) * strength

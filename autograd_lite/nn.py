@@ -29,20 +29,18 @@ Each parameter is labelled with its name (``layers.0.weight[3][1]``), which its 
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 import os
 import random
-import reprlib
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import mul
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
+from .checks import describe, one_of, positive_int
 from .engine import Value
-from .files import write_atomically
 
 # How each activation is applied to a pre-activation Value; None means identity.
 _APPLY: dict[str, Callable[[Value], Value] | None] = {
@@ -54,29 +52,11 @@ _APPLY: dict[str, Callable[[Value], Value] | None] = {
 }
 ACTIVATIONS = tuple(_APPLY)
 
-FILE_FORMAT = "autograd_lite.model"
-FILE_VERSION = 1
-
 Seed = int | random.Random | None
 M = TypeVar("M", bound="Module")
 
 # A "tensor" here is a Value, a list of Values, or a list of such lists.
 Tensor = Any
-
-
-def _check_activation(activation: object, what: str = "activation") -> str:
-    if activation not in _APPLY:
-        choices = ", ".join(repr(a) for a in ACTIVATIONS)
-        raise ValueError(f"{what} must be one of {choices}, got {activation!r}")
-    return activation  # type: ignore[return-value]
-
-
-def _check_size(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{what} must be an int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return int(n)
 
 
 def _rng(seed: Seed) -> random.Random:
@@ -122,11 +102,6 @@ def _as_inputs(x: object, nin: int, who: str) -> list[Value]:
 # --- the tensors of a module, flattened and checked ---------------------------
 
 
-def _shape(t: Tensor) -> tuple[int, ...]:
-    """The shape of a tensor of Values: () for a Value, (n,) for a list, (n, m) ..."""
-    return () if isinstance(t, Value) else (len(t), *_shape(t[0]))
-
-
 def _flat(name: str, t: Tensor) -> Iterator[tuple[str, Value]]:
     if isinstance(t, Value):
         yield name, t
@@ -145,39 +120,6 @@ def _values(t: Tensor) -> Iterator[Value]:
 
 def _floats(t: Tensor) -> Any:
     return t.data if isinstance(t, Value) else [_floats(item) for item in t]
-
-
-def _given_shape(value: object) -> tuple[int, ...] | None:
-    """The shape of nested lists (a non-list counts as a scalar); None if ragged."""
-    if not isinstance(value, list | tuple):
-        return ()
-    if not value:
-        return (0,)
-    shapes = {_given_shape(item) for item in value}
-    if len(shapes) != 1 or None in shapes:
-        return None
-    return (len(value), *shapes.pop())  # type: ignore[misc]
-
-
-def _read_numbers(key: str, value: Any) -> Iterator[float]:
-    """The numbers of a checked nested list in order, or ValueError naming the entry."""
-    if isinstance(value, list | tuple):
-        for item in value:
-            yield from _read_numbers(key, item)
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        found = f"{type(value).__name__} {reprlib.repr(value)}"
-        raise ValueError(f"{key}: expected numbers, found {found}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"{key}: expected finite numbers, found {number!r}")
-    yield number
-
-
-def _fmt_shape(shape: tuple[int, ...] | None) -> str:
-    if shape is None:
-        return "ragged nested lists"
-    return "a number" if shape == () else "shape " + "×".join(map(str, shape))
 
 
 # --- modules ------------------------------------------------------------------
@@ -257,35 +199,17 @@ class Module:
             ValueError: naming the key that is missing, unexpected, of the wrong
                 shape, or holding something that is not a finite number.
         """
-        if not isinstance(state, Mapping):
-            raise TypeError(f"load_state_dict needs a dict, got {type(state).__name__}")
-        expected = self.tensors()
-        missing = [key for key in expected if key not in state]
-        if missing:
-            raise ValueError(f"state dict is missing key {missing[0]!r}" + _more(missing))
-        unexpected = [key for key in state if key not in expected]
-        if unexpected:
-            raise ValueError(f"state dict has unexpected key {unexpected[0]!r}" + _more(unexpected))
-        updates: list[tuple[list[Value], list[float]]] = []
-        for key, t in expected.items():
-            value = state[key]
-            if hasattr(value, "tolist"):
-                value = value.tolist()
-            want, got = _shape(t), _given_shape(value)
-            if got != want:
-                raise ValueError(
-                    f"{key}: wrong shape: expected {_fmt_shape(want)}, got {_fmt_shape(got)}"
-                )
-            updates.append((list(_values(t)), list(_read_numbers(key, value))))
-        for params, numbers_ in updates:
-            for p, x in zip(params, numbers_, strict=True):
-                p.data = x
+        from . import checkpoint  # imported when used: checkpoint imports this module
+
+        checkpoint.load_state_dict(self, state)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the architecture and weights to a JSON file, atomically.
 
         The file is written to a temporary name in the same folder, flushed to disk,
         then renamed over ``path``: a crash or error midway leaves any old file intact.
+        A replaced file keeps its permissions; a symbolic link is written through.
+        (The work is done by :func:`autograd_lite.checkpoint.save`.)
 
         Args:
             path: where to write, e.g. ``"model.json"``. The folder must exist.
@@ -295,26 +219,11 @@ class Module:
 
         Raises:
             ValueError: if a weight is nan or inf (JSON cannot hold it faithfully).
-            OSError: if the file cannot be written.
+            OSError: naming ``path``, if the file cannot be written.
         """
-        for name, p in self.named_parameters():
-            if not math.isfinite(p.data):
-                raise ValueError(f"cannot save: parameter {name} is {p.data!r}")
-        payload = {
-            "format": FILE_FORMAT,
-            "version": FILE_VERSION,
-            "class": type(self).__name__,
-            "config": self.config(),
-            "state_dict": self.state_dict(),
-        }
-        path = Path(path)
+        from . import checkpoint
 
-        def write(f: IO[Any]) -> None:
-            json.dump(payload, f, indent=1)
-            f.write("\n")
-
-        write_atomically(path, write)
-        return path
+        return checkpoint.save(self, path)
 
     @classmethod
     def load(cls: type[M], path: str | os.PathLike[str]) -> M:
@@ -324,63 +233,18 @@ class Module:
             path: the JSON file.
 
         Returns:
-            The module (of the class recorded in the file, which must be ``cls`` or,
-            when called on ``Module``, any of ``Neuron``, ``Layer``, ``MLP``).
+            The module, of the class recorded in the file: ``cls`` itself (a file
+            saved by a subclass of ``MLP`` loads through that subclass) or, when
+            called on ``Module``, any of ``Neuron``, ``Layer``, ``MLP``.
 
         Raises:
             FileNotFoundError: if there is no such file.
-            ValueError: naming the path, if the file is not a valid model file.
+            ValueError: naming the path, if the file is not a valid model file, or
+                not a regular file, or larger than ``checkpoint.MAX_FILE_BYTES``.
         """
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise FileNotFoundError(f"no model file at {path}") from None
-        except UnicodeDecodeError:
-            raise ValueError(f"{path}: not a model file (not UTF-8 text)") from None
-        try:
-            payload = json.loads(text)
-        except (ValueError, RecursionError) as e:
-            raise ValueError(f"{path}: not a model file (invalid JSON: {e})") from None
-        try:
-            return _from_payload(cls, payload)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"{path}: {e}") from None
+        from . import checkpoint
 
-
-def _more(keys: list[str]) -> str:
-    return f" (and {len(keys) - 1} more)" if len(keys) > 1 else ""
-
-
-def _from_payload(cls: type[M], payload: object) -> M:
-    if not isinstance(payload, dict) or payload.get("format") != FILE_FORMAT:
-        raise ValueError(f'not a model file (no "format": {FILE_FORMAT!r})')
-    if payload.get("version") != FILE_VERSION:
-        raise ValueError(f"unsupported model file version {payload.get('version')!r}")
-    kind: Any = _MODULES.get(str(payload.get("class")))
-    if kind is None or not issubclass(kind, cls):
-        raise ValueError(f"the file holds a {payload.get('class')!r}, not a {cls.__name__}")
-    config, state = payload.get("config"), payload.get("state_dict")
-    if not isinstance(config, dict) or not isinstance(state, dict):
-        raise ValueError('a model file needs a "config" and a "state_dict" object')
-    try:
-        count = kind.parameter_count(**config)
-    except TypeError as e:  # a missing or unknown argument
-        raise ValueError(f"the config does not fit {kind.__name__}: {e}") from None
-    found = sum(1 for value in state.values() for _ in _leaves(value))
-    if count != found:  # checked before building, so a bad config cannot allocate millions
-        raise ValueError(f"the architecture has {count} parameters but the file holds {found}")
-    module: M = kind(**config, seed=0)
-    module.load_state_dict(state)
-    return module
-
-
-def _leaves(value: object) -> Iterator[object]:
-    if isinstance(value, list):
-        for item in value:
-            yield from _leaves(item)
-    else:
-        yield value
+        return checkpoint.load(cls, path)
 
 
 class Neuron(Module):
@@ -400,10 +264,10 @@ class Neuron(Module):
     def __init__(
         self, nin: int, activation: str = "relu", seed: Seed = None, *, nout: int = 1
     ) -> None:
-        self.nin = _check_size(nin, "nin")
-        self.activation = _check_activation(activation)
+        self.nin = positive_int(nin, "Neuron", "nin")
+        self.activation = one_of(activation, "Neuron", "activation", ACTIVATIONS)
         rng = _rng(seed)
-        bound = init_bound(self.activation, self.nin, _check_size(nout, "nout"))
+        bound = init_bound(self.activation, self.nin, positive_int(nout, "Neuron", "nout"))
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(self.nin)]
         self.b = Value(0.0)
         self._apply = _APPLY[self.activation]
@@ -430,7 +294,7 @@ class Neuron(Module):
     @staticmethod
     def parameter_count(nin: int, activation: str = "relu") -> int:
         """How many parameters ``Neuron(nin, ...)`` has: ``nin + 1``."""
-        return _check_size(nin, "nin") + 1
+        return positive_int(nin, "Neuron", "nin") + 1
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
@@ -449,9 +313,9 @@ class Layer(Module):
     """
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", seed: Seed = None) -> None:
-        self.nin = _check_size(nin, "nin")
-        self.nout = _check_size(nout, "nout")
-        self.activation = _check_activation(activation)
+        self.nin = positive_int(nin, "Layer", "nin")
+        self.nout = positive_int(nout, "Layer", "nout")
+        self.activation = one_of(activation, "Layer", "activation", ACTIVATIONS)
         rng = _rng(seed)
         self.neurons = [Neuron(nin, activation, rng, nout=nout) for _ in range(nout)]
         self._name_parameters()
@@ -472,7 +336,7 @@ class Layer(Module):
     @staticmethod
     def parameter_count(nin: int, nout: int, activation: str = "relu") -> int:
         """How many parameters ``Layer(nin, nout, ...)`` has: ``(nin + 1) · nout``."""
-        return (_check_size(nin, "nin") + 1) * _check_size(nout, "nout")
+        return (positive_int(nin, "Layer", "nin") + 1) * positive_int(nout, "Layer", "nout")
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
@@ -507,12 +371,14 @@ class MLP(Module):
         output_activation: str = "linear",
         seed: Seed = None,
     ) -> None:
-        self.nin = _check_size(nin, "nin")
+        self.nin = positive_int(nin, "MLP", "nin")
         if isinstance(nouts, str | bytes) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        self.nouts = [_check_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
-        self.activation = _check_activation(activation)
-        self.output_activation = _check_activation(output_activation, "output_activation")
+            raise ValueError(
+                f"MLP: nouts must be a non-empty list of layer sizes, got {describe(nouts)}"
+            )
+        self.nouts = [positive_int(n, "MLP", f"nouts[{i}]") for i, n in enumerate(nouts)]
+        self.activation = one_of(activation, "MLP", "activation", ACTIVATIONS)
+        self.output_activation = one_of(output_activation, "MLP", "output_activation", ACTIVATIONS)
         rng = _rng(seed)
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
@@ -562,8 +428,13 @@ class MLP(Module):
     ) -> int:
         """How many parameters ``MLP(nin, nouts, ...)`` has, without building it."""
         if not isinstance(nouts, list | tuple) or not nouts:
-            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        sizes = [nin, *nouts]
+            raise ValueError(
+                f"MLP: nouts must be a non-empty list of layer sizes, got {describe(nouts)}"
+            )
+        sizes = [
+            positive_int(n, "MLP", "nin" if i == 0 else f"nouts[{i - 1}]")
+            for i, n in enumerate([nin, *nouts])
+        ]
         return sum(Layer.parameter_count(a, b) for a, b in zip(sizes, sizes[1:], strict=False))
 
     def __repr__(self) -> str:

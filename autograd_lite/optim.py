@@ -23,25 +23,14 @@ it keeps, without a Python loop over the weights.
 from __future__ import annotations
 
 import math
-import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from .checks import describe, non_negative_number, value_list
 from .engine import Value
-
-
-def _number(value: object, name: str, low: float = 0.0, below: float | None = None) -> float:
-    """A finite real number >= low (and < below, if given), else a clear error."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    x = float(value)
-    if not math.isfinite(x) or x < low or (below is not None and x >= below):
-        limits = f"in [{low:g}, {below:g})" if below is not None else f">= {low:g}"
-        raise ValueError(f"{name} must be a finite number {limits}, got {x!r}")
-    return x
 
 
 class Optimizer(ABC):
@@ -63,24 +52,15 @@ class Optimizer(ABC):
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _number(value, "lr")
+        self._lr = non_negative_number(value, type(self).__name__, "lr")
 
     def _check_params(self, params: Iterable[Value]) -> list[Value]:
         name = type(self).__name__
-        if isinstance(params, Value):
-            raise TypeError(f"{name}: params must be a list of Values, got a single Value")
-        try:
-            params = list(params)
-        except TypeError:
-            raise TypeError(
-                f"{name}: params must be a list of Values, got {type(params).__name__}"
-            ) from None
+        params = value_list(params, name, "params")
         if not params:
             raise ValueError(f"{name}: params is empty (nothing to optimize)")
         seen: set[Value] = set()
         for i, p in enumerate(params):
-            if not isinstance(p, Value):
-                raise TypeError(f"{name}: params[{i}] must be a Value, got {type(p).__name__}")
             if p in seen:
                 raise ValueError(f"{name}: params[{i}] appears twice (it would be updated twice)")
             seen.add(p)
@@ -162,8 +142,8 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _number(momentum, "momentum", below=1.0)
-        self.weight_decay = _number(weight_decay, "weight_decay")
+        self.momentum = non_negative_number(momentum, "SGD", "momentum", below=1.0)
+        self.weight_decay = non_negative_number(weight_decay, "SGD", "weight_decay")
         self._state = np.zeros(len(self.params))  # Δw(t−1) for each parameter
 
     @property
@@ -210,13 +190,13 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         if not isinstance(betas, tuple | list) or len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {describe(betas)}")
         self.betas = (
-            _number(betas[0], "betas[0]", below=1.0),
-            _number(betas[1], "betas[1]", below=1.0),
+            non_negative_number(betas[0], "Adam", "betas[0]", below=1.0),
+            non_negative_number(betas[1], "Adam", "betas[1]", below=1.0),
         )
-        self.eps = _number(eps, "eps")
-        self.weight_decay = _number(weight_decay, "weight_decay")
+        self.eps = non_negative_number(eps, "Adam", "eps")
+        self.weight_decay = non_negative_number(weight_decay, "Adam", "weight_decay")
         n = len(self.params)
         self._state = (0, np.zeros(n), np.zeros(n))  # steps taken, first and second moments
 

@@ -129,3 +129,70 @@ def test_as_a_subprocess_png_without_path_and_a_clean_refusal(tmp_path):
     assert bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.png"]
+
+
+@pytest.mark.parametrize(
+    "argv, prefix, message",
+    [
+        ([], "autograd-lite", "the following arguments are required: COMMAND"),
+        (["frobnicate"], "autograd-lite", "invalid choice: 'frobnicate'"),
+        (["graph"], "autograd-lite graph", "the following arguments are required: expression"),
+        (["graph", "x", "x=1", "--rankdir", "XY"], "autograd-lite graph", "invalid choice: 'XY'"),
+        (["graph", "x", "x=1", "--frobnicate"], "autograd-lite graph", "unrecognized arguments"),
+        (["demo", "--epochs"], "autograd-lite demo", "expected one argument"),
+    ],
+)
+def test_every_argparse_error_is_one_line_on_stderr_and_exit_2(capsys, argv, prefix, message):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2 and out == ""
+    assert err.startswith(f"{prefix}: error: ") and message in err
+    assert err.count("\n") == 1 and err.endswith("\n")
+    assert "usage:" not in err
+
+
+@pytest.mark.parametrize("argv", [["-x", "x=1"], ["-x*2", "x=1"], ["x=1", "-x"]])
+def test_an_expression_that_looks_like_an_option_gets_the_hint_about_double_dash(capsys, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["graph", *argv])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1
+    assert "unrecognized arguments: -x" in err
+    assert "goes after '--'" in err and "autograd-lite graph -o graph.svg -- -x x=1" in err
+
+
+def test_the_hinted_double_dash_form_works_and_a_misplaced_option_says_so(capsys, tmp_path):
+    path = tmp_path / "g.svg"
+    status, out, err = run(capsys, "-o", str(path), "--", "-x*2", "x=1")
+    assert (status, err) == (0, "")
+    assert printed(out)["dout/dx"] == -2.0
+    status, _, err = run(capsys, "--", "-x", "x=1", "-o", str(path))
+    assert status == 2 and "(options such as -o go before --)" in err
+
+
+def test_a_graph_too_slow_to_draw_is_refused_before_any_work(capsys, tmp_path, monkeypatch):
+    # x used at every depth of a 100-long chain: Graphviz lays this out for minutes
+    expression = "*".join(["x"] * 100)
+    assert len(expression) < 1000  # inside the expression limits
+
+    def never(*args, **kwargs):
+        raise AssertionError("the renderer must not be started")
+
+    monkeypatch.setattr(renderer, "pipe", never)
+    monkeypatch.setattr("autograd_lite.viz.export.pipe", never)
+    status, out, err = run(capsys, expression, "x=1", "-o", str(tmp_path / "g.svg"))
+    assert status == 2 and out == ""  # refused before printing gradients
+    assert err.startswith("autograd-lite graph: error: the graph is too tangled to draw")
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ordinary_long_expressions_are_still_drawn(capsys, tmp_path):
+    # 40 neurons summed: near 500 characters, a second or less to lay out
+    expression = " + ".join(["tanh(x*w + b)"] * 40)
+    status, out, err = run(
+        capsys, expression, "x=1", "w=0.5", "b=0.1", "-o", str(tmp_path / "g.svg")
+    )
+    assert (status, err) == (0, "")
+    assert printed(out)["dout/db"] == pytest.approx(40 * (1 - math.tanh(0.6) ** 2))

@@ -114,7 +114,7 @@ def test_blobs_cluster_around_their_centers():
         ({"n": 2.5}, TypeError, "n must be an int, got float"),
         ({"n": True}, TypeError, "n must be an int, got bool"),
         ({"seed": "a"}, TypeError, "seed must be an int or None, got str"),
-        ({"seed": -1}, ValueError, "seed must be >= 0"),
+        ({"seed": -1}, ValueError, "seed must be at least 0"),
     ],
 )
 def test_bad_arguments_are_clear_errors(make, kwargs, error, message):
@@ -127,8 +127,8 @@ def test_bad_arguments_are_clear_errors(make, kwargs, error, message):
     [
         (data.make_moons, {"noise": -0.1}, "noise must be a finite number >= 0"),
         (data.make_moons, {"noise": float("nan")}, "noise"),
-        (data.make_circles, {"factor": 1.5}, "factor must be between 0 and 1"),
-        (data.make_circles, {"factor": 0}, "factor must be between 0 and 1"),
+        (data.make_circles, {"factor": 1.5}, r"factor must be a finite number in \(0, 1\)"),
+        (data.make_circles, {"factor": 0}, r"factor must be a finite number in \(0, 1\)"),
         (data.make_spiral, {"classes": 1}, "classes must be at least 2"),
         (data.make_blobs, {"centers": 0}, "centers must be at least 1"),
         (data.make_blobs, {"std": -1.0}, "std must be"),
@@ -146,3 +146,31 @@ def test_numpy_integers_are_accepted():
 
 def test_the_registry_names_every_data_set():
     assert set(data.DATASETS) == {"moons", "circles", "xor", "spiral", "blobs"}
+
+
+@pytest.mark.parametrize(
+    "make, kwargs, message",
+    [
+        (
+            data.make_spiral,
+            {"n": 10, "classes": 10**6},
+            "make_spiral: classes must be at most 1000",
+        ),
+        (data.make_blobs, {"n": 10, "centers": 10**9}, "make_blobs: centers must be at most 1000"),
+    ],
+)
+def test_absurd_numbers_of_classes_are_refused_at_once(make, kwargs, message):
+    with pytest.raises(ValueError, match=f"^{message}, got {list(kwargs.values())[1]}$"):
+        make(**kwargs)
+    X, y = make(n=10, **{list(kwargs)[1]: 1000}, seed=0)  # the limit itself still works
+    assert X.shape == (10, 2) and y.max() == 9
+
+
+@pytest.mark.parametrize("make", MAKERS)
+def test_errors_name_the_function_and_huge_ints_are_value_errors(make):
+    name = make.__name__
+    with pytest.raises(ValueError, match=rf"^{name}: n must be at least 1, got 0$"):
+        make(n=0)
+    scale = "std" if name == "make_blobs" else "noise"
+    with pytest.raises(ValueError, match=rf"^{name}: {scale} must be a finite number >= 0, got an"):
+        make(**{scale: 10**400})

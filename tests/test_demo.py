@@ -80,7 +80,10 @@ def test_bad_flags_are_argparse_errors_with_status_2(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["demo", *argv])
     assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err
+    # one line, as the README promises, not argparse's usage block before it
+    assert err.startswith("autograd-lite demo: error: ") and err.count("\n") == 1
 
 
 def test_help_lists_the_flags(capsys):
@@ -96,7 +99,7 @@ def test_an_unusable_output_folder_is_one_line_on_stderr(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
     status, stdout, stderr = run_cli(["demo", "--out", str(blocker / "sub"), "--no-progress"])
-    assert status == 1
+    assert status == 2
     assert stderr.startswith("autograd-lite demo: error: cannot create the output folder")
     assert str(blocker / "sub") in stderr
     assert stderr.count("\n") == 1 and "Traceback" not in stderr
@@ -111,7 +114,7 @@ def test_a_failed_write_is_one_line_on_stderr(tmp_path, monkeypatch):
     status, _, stderr = run_cli(
         ["demo", "--epochs", "1", "--samples", "10", "--out", str(tmp_path), "--no-progress"]
     )
-    assert status == 1
+    assert status == 2
     assert stderr == f"autograd-lite demo: error: cannot write to {tmp_path}: Permission denied\n"
 
 

@@ -150,3 +150,58 @@ def test_gradcheck_names_the_worst_input_when_gradients_are_wrong():
 def test_gradcheck_rejects_a_function_that_returns_a_number():
     with pytest.raises(TypeError, match="float"):
         ag.gradcheck(lambda v: 1.0, [1.0])
+
+
+def square(v):
+    return v[0] * v[0]
+
+
+def test_grad_with_a_bare_value_for_inputs_says_to_use_a_list():
+    x = Value(2.0)
+    with pytest.raises(TypeError, match=r"^grad: inputs must be a list of Values, got a single"):
+        ag.grad(x * x, x)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="^grad: inputs must be a list of Values, got float"):
+        ag.grad(x * x, 2.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"eps": 0}, "gradcheck: eps must be a finite number > 0, got 0.0"),
+        ({"eps": -1e-6}, "gradcheck: eps must be a finite number > 0, got -1e-06"),
+        ({"eps": float("nan")}, "gradcheck: eps must be a finite number > 0, got nan"),
+        ({"atol": -1}, "gradcheck: atol must be a finite number >= 0, got -1.0"),
+        ({"rtol": float("inf")}, "gradcheck: rtol must be a finite number >= 0, got inf"),
+    ],
+)
+def test_gradcheck_settings_are_checked_before_any_comparison(kwargs, message):
+    with pytest.raises(ValueError) as info:
+        ag.gradcheck(square, [1.5], **kwargs)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("check", [ag.gradcheck, ag.hessian])
+def test_points_must_be_numbers(check):
+    name = check.__name__
+    with pytest.raises(TypeError, match=rf"^{name}: xs\[0\] must be a number, got str '1.5'"):
+        check(square, ["1.5"])
+    with pytest.raises(TypeError, match=rf"^{name}: xs\[1\] must be a number, got NoneType"):
+        check(square, [1.0, None])
+    with pytest.raises(ValueError, match=rf"^{name}: xs\[0\] is too large for a float"):
+        check(square, [10**400])
+    with pytest.raises(TypeError, match=rf"^{name}: xs must be a list of numbers, got float"):
+        check(square, 1.5)
+
+
+@pytest.mark.parametrize("check", [ag.gradcheck, ag.hessian])
+def test_fn_must_be_callable(check):
+    name = check.__name__
+    with pytest.raises(TypeError, match=rf"^{name}: fn must be callable .*got int$"):
+        check(3, [1.0])
+
+
+def test_hessian_and_gradcheck_still_take_numpy_and_bool_points():
+    import numpy as np
+
+    assert ag.hessian(square, [np.float64(3.0)]) == [[2.0]]
+    assert ag.gradcheck(square, [True])

@@ -270,3 +270,29 @@ def test_cross_entropy_matches_torch(torch, scale, target):
         lambda t: F.cross_entropy(t.unsqueeze(0), torch.tensor([target])),
         logits,
     )
+
+
+@pytest.mark.parametrize(
+    "call, where",
+    [
+        (lambda big: losses.mse([1.0], [big]), r"mse: targets\[0\]"),
+        (lambda big: losses.sse([0.5, 1.0], [1.0, big]), r"sse: targets\[1\]"),
+        (lambda big: losses.mse([big], [1.0]), r"mse: predictions\[0\]"),
+        (lambda big: losses.hinge([0.5], [big]), r"hinge: labels\[0\]"),
+        (lambda big: losses.binary_cross_entropy([0.5], [big]), r"binary_cross_entropy: labels"),
+        (lambda big: losses.cross_entropy([0.5, big], 0), r"cross_entropy: logits\[1\]"),
+        (lambda big: losses.l2([Value(1.0)], big), "l2: alpha"),
+    ],
+)
+def test_an_int_beyond_float_range_is_a_value_error_naming_the_argument(call, where):
+    with pytest.raises(ValueError, match=f"^{where}"):
+        call(10**400)
+
+
+def test_l2_params_must_be_a_list_of_values():
+    with pytest.raises(TypeError, match=r"^l2: params must be a list of Values, got a single"):
+        losses.l2(Value(1.0), 0.1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^l2: params\[1\] must be a Value, got float"):
+        losses.l2([Value(1.0), 2.0], 0.1)  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="^l2: params must be a list of Values, got int"):
+        losses.l2(3, 0.1)  # type: ignore[arg-type]

@@ -259,3 +259,27 @@ def test_reprs():
         "SGD(1 params, lr=0.5, momentum=0.9, weight_decay=0.0)"
     )
     assert "Adam(2 params, lr=0.001" in repr(optim.Adam([Value(1.0), Value(2.0)]))
+
+
+@pytest.mark.parametrize(
+    "make, argument",
+    [
+        (lambda big: optim.SGD([Value(1.0)], lr=big), "lr"),
+        (lambda big: optim.SGD([Value(1.0)], lr=0.1, weight_decay=big), "weight_decay"),
+        (lambda big: optim.SGD([Value(1.0)], lr=0.1, momentum=big), "momentum"),
+        (lambda big: optim.Adam([Value(1.0)], lr=big), "lr"),
+        (lambda big: optim.Adam([Value(1.0)], eps=big), "eps"),
+        (lambda big: optim.Adam([Value(1.0)], betas=(big, 0.9)), r"betas\[0\]"),
+        (lambda big: optim.Adam([Value(1.0)], weight_decay=big), "weight_decay"),
+    ],
+)
+def test_an_int_beyond_float_range_is_a_value_error_naming_the_argument(make, argument):
+    with pytest.raises(ValueError, match=rf"^(SGD|Adam): {argument} must be a finite number"):
+        make(10**400)
+
+
+def test_setting_a_huge_lr_is_a_value_error_and_keeps_the_old_one():
+    opt = optim.Adam([Value(1.0)], lr=0.1)
+    with pytest.raises(ValueError, match="Adam: lr must be a finite number >= 0, got an int"):
+        opt.lr = 10**400
+    assert opt.lr == 0.1

@@ -141,7 +141,7 @@ def test_lr_schedule_sets_the_lr_of_each_epoch():
     )
     assert history.lr == [0.5, 0.25, 0.5 / 3, 0.125]
     assert opt.lr == 0.125
-    with pytest.raises(ValueError, match=r"lr_schedule\(2\) returned -1.0: lr must be"):
+    with pytest.raises(ValueError, match=r"lr_schedule\(2\) returned -1.0: SGD: lr must be"):
         train.fit(
             model,
             XOR_X,

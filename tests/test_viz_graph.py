@@ -199,3 +199,45 @@ def test_an_op_with_a_constant_shows_it():
     source = viz.draw_dot((x**2).leaky_relu(0.2)).source
     assert "** 2" in source
     assert "leaky_relu(0.2)" in source
+
+
+@pytest.mark.parametrize("label", ["a\x00b", "\ud800"])
+def test_a_label_graphviz_cannot_draw_is_a_value_error_naming_draw_dot(label):
+    out = Value(1.0, label=label) * 2
+    with pytest.raises(ValueError, match="^draw_dot: the label .* Graphviz cannot draw"):
+        viz.draw_dot(out)
+    with pytest.raises(ValueError, match="^draw_dot: the label"):
+        viz.render(out, "never_written.svg")
+    # in Jupyter the Value still shows, as text with the reason
+    bundle = viz.graph.mimebundle(out)
+    assert list(bundle) == ["text/plain"] and "Graphviz cannot draw" in bundle["text/plain"]
+
+
+def test_precision_and_max_nodes_name_draw_dot():
+    v = Value(1.0)
+    with pytest.raises(ValueError, match="^draw_dot: precision must be at most 17, got 18"):
+        viz.draw_dot(v, precision=18)
+    with pytest.raises(TypeError, match="^draw_dot: max_nodes must be an int, got float"):
+        viz.draw_dot(v, max_nodes=1.5)  # type: ignore[arg-type]
+
+
+def test_layout_size_of_a_tree_is_its_nodes_plus_edges():
+    # (a*b) + (c*d): no edge skips a rank, so nothing is added for crossing ranks
+    a, b, c, d = (Value(float(i), label=n) for i, n in enumerate("abcd"))
+    out = a * b + c * d
+    drawn_nodes = 7 + 3  # 7 Values and 3 op nodes
+    drawn_edges = 3 + 6  # op -> result, and 2 inputs -> op, for each of 3 ops
+    assert viz.graph.layout_size(out) == drawn_nodes + drawn_edges
+
+
+@pytest.mark.parametrize("k", [2, 3, 10, 40])
+def test_layout_size_counts_the_ranks_a_reused_leaf_crosses(k):
+    # x*x*...*x (k factors): ranks x=0, op_i=2i-1, product_i=2i. The edge from x into
+    # op_i crosses 2i-2 ranks for i = 2..k-1, each costing 2 in dot's auxiliary graph.
+    x = Value(1.0, label="x")
+    out = x
+    for _ in range(k - 1):
+        out = out * x
+    nodes, edges = (2 * k - 1), 3 * (k - 1)
+    crossed = sum(2 * i - 2 for i in range(2, k))
+    assert viz.graph.layout_size(out) == nodes + edges + 2 * crossed

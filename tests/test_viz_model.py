@@ -128,3 +128,17 @@ def test_real_mlp_renders_to_svg(tmp_path):
     titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
     assert sum(1 for t in titles if t and "&#45;&gt;" not in t and "->" in t) == 20
     assert g._repr_svg_().lstrip().startswith("<?xml")  # displays in Jupyter too
+
+
+def test_an_activation_name_graphviz_cannot_draw_is_a_value_error():
+    model = small()
+    model.activation, model.output_activation = "relu\x00", "linear"
+    with pytest.raises(ValueError, match="^draw_model: the label 'relu.*NUL character"):
+        viz.draw_model(model)
+
+
+def test_options_name_draw_model():
+    with pytest.raises(ValueError, match="^draw_model: precision must be at least 1, got 0"):
+        viz.draw_model(small(), precision=0)
+    with pytest.raises(ValueError, match="^draw_model: rankdir must be one of 'LR', 'TB'"):
+        viz.draw_model(small(), rankdir="RL")

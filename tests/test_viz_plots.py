@@ -160,3 +160,29 @@ def test_figures_show_themselves_in_a_fresh_jupyter_kernel():
     fig = viz.plot_history({"loss": [1.0, 0.5, 0.25]})
     png = fig._repr_png_()  # what IPython calls when no inline backend is set up
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize(
+    "X_, y_, message",
+    [
+        ([[0, np.nan], [1, 1]], [0, 1], r"X must hold finite numbers, got nan at X\[0\]\[1\]"),
+        ([[0, 1], [np.inf, 1]], [0, 1], r"X must hold finite numbers, got inf at X\[1\]\[0\]"),
+        ([[0.0, 1.0], [1.0, 1.0]], [0, np.nan], r"y must hold finite numbers, got nan at y\[1\]"),
+        ([[0.0, 1.0], [1.0, 1.0]], [0, 1.5], r"y must hold class ids 0, 1, \.\.\., got 1\.5"),
+        ([[0.0, 1.0], [1.0, 1.0]], [0, -1], r"y must hold class ids 0, 1, \.\.\., got -1$"),
+    ],
+)
+def test_nan_inf_and_non_class_labels_are_refused_before_matplotlib(X_, y_, message):
+    with pytest.raises(ValueError, match="^plot_decision_boundary: " + message):
+        viz.plot_decision_boundary(linear, np.array(X_), np.array(y_), resolution=4)
+
+
+def test_other_bad_arguments_name_plot_decision_boundary():
+    with pytest.raises(TypeError, match="^plot_decision_boundary: X must be an array of numbers"):
+        viz.plot_decision_boundary(linear, [["a", "b"]], [0])
+    with pytest.raises(TypeError, match="^plot_decision_boundary: model must be callable"):
+        viz.plot_decision_boundary(3, X, Y)
+    with pytest.raises(ValueError, match="^plot_decision_boundary: resolution must be at least 2"):
+        viz.plot_decision_boundary(linear, X, Y, resolution=1)
+    with pytest.raises(ValueError, match="^plot_decision_boundary: threshold must be a finite"):
+        viz.plot_decision_boundary(linear, X, Y, threshold=float("nan"))

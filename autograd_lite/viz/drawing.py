@@ -15,6 +15,7 @@ from typing import Any
 
 import graphviz  # type: ignore[import-untyped]
 
+from ..checks import describe
 from ..files import write_atomically
 from .renderer import RenderError, pipe
 
@@ -22,6 +23,34 @@ SVG = "image/svg+xml"
 PNG = "image/png"
 FORMATS = ("svg", "png", "pdf")
 PNG_DPI = 144  # Graphviz's default of 96 makes small text blurry
+
+
+def drawable_text(text: object, function: str) -> str:
+    r"""``text`` as a string Graphviz can draw, else a ValueError naming ``function``.
+
+    Graphviz stops with a syntax error at a NUL character, and a lone surrogate (from
+    badly decoded bytes) cannot be written as UTF-8 at all; both are refused here,
+    where the message can say which label is at fault.
+
+    >>> drawable_text("w\x00", "draw_dot")
+    Traceback (most recent call last):
+      ...
+    ValueError: draw_dot: the label 'w\x00' holds a NUL character, which Graphviz cannot draw
+    """
+    text = str(text)
+    if "\x00" in text:
+        raise ValueError(
+            f"{function}: the label {describe(text)} holds a NUL character, "
+            "which Graphviz cannot draw"
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"{function}: the label {describe(text)} is not valid Unicode text (it holds a "
+            "lone surrogate), which Graphviz cannot draw"
+        ) from None
+    return text
 
 
 class Drawing(graphviz.Digraph):

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .drawing import Drawing
+from ..checks import one_of, positive_int, whole_number
+from .drawing import Drawing, drawable_text
 
 DEFAULT_MAX_EDGES = 2000
 SHOW = ("weights", "grads")
@@ -114,10 +115,10 @@ def draw_model(
         ValueError: if its parameters are not laid out like an MLP's, it has more
             than ``max_edges`` weights, or an option is not one of the choices.
     """
-    if show not in SHOW:
-        raise ValueError(f"show must be 'weights' or 'grads', got {show!r}")
-    if rankdir not in ("LR", "TB"):
-        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    one_of(show, "draw_model", "show", SHOW)
+    one_of(rankdir, "draw_model", "rankdir", ("LR", "TB"))
+    max_edges = positive_int(max_edges, "draw_model", "max_edges")
+    precision = whole_number(precision, "draw_model", "precision", at_least=1, at_most=17)
     layers = _layers(model)
     edges = sum(len(layer.weight) for layer in layers)
     if edges > max_edges:
@@ -226,6 +227,7 @@ def _activations(model: Any, n: int) -> list[str]:
     output = getattr(model, "output_activation", None)
     if not isinstance(hidden, str) or not isinstance(output, str):
         return [""] * n
+    hidden, output = drawable_text(hidden, "draw_model"), drawable_text(output, "draw_model")
     return [hidden] * (n - 1) + [output]
 
 

@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..checks import callable_, finite_number, whole_number
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -83,6 +85,27 @@ def _scores(model: Any, points: Any, predict: Callable[[Any], Any] | None) -> An
     return out[:, 0] if out.shape[1] == 1 else out
 
 
+def _finite_array(values: Any, argument: str) -> Any:
+    """``values`` as a float array, or an error naming the first entry that is not finite."""
+    import numpy as np
+
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"plot_decision_boundary: {argument} must be an array of numbers, "
+            f"got {type(values).__name__}"
+        ) from None
+    if not np.isfinite(array).all():
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        index = "".join(f"[{i}]" for i in where)
+        raise ValueError(
+            f"plot_decision_boundary: {argument} must hold finite numbers, "
+            f"got {float(array[where])!r} at {argument}{index}"
+        )
+    return array
+
+
 def plot_decision_boundary(
     model: Callable[[Any], Any],
     X: Any,
@@ -115,19 +138,37 @@ def plot_decision_boundary(
 
     Returns:
         A ``matplotlib.figure.Figure`` with one axes.
+
+    Raises:
+        TypeError: if ``model`` or ``predict`` is not callable, or ``X`` or ``y`` is
+            not an array of numbers.
+        ValueError: naming the argument, for a wrong shape, a nan or inf in ``X`` or
+            ``y``, a label that is not a class id, or a bad ``resolution`` or
+            ``threshold``.
     """
     import numpy as np
 
     from ..objectives import predicted_classes
 
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y).astype(int).ravel()
+    callable_(model, "plot_decision_boundary", "model")
+    X = _finite_array(X, "X")
+    labels = _finite_array(y, "y").ravel()
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
-        raise ValueError(f"X must have shape (n, 2) with n > 0, got {X.shape}")
-    if len(y) != len(X):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution must be an int of at least 2, got {resolution!r}")
+        raise ValueError(
+            f"plot_decision_boundary: X must have shape (n, 2) with n > 0, got {X.shape}"
+        )
+    if len(labels) != len(X):
+        raise ValueError(
+            f"plot_decision_boundary: X has {len(X)} rows but y has {len(labels)} labels"
+        )
+    if not np.all((labels >= 0) & (labels == np.round(labels))):
+        bad = labels[(labels < 0) | (labels != np.round(labels))][0]
+        raise ValueError(f"plot_decision_boundary: y must hold class ids 0, 1, ..., got {bad:g}")
+    y = labels.astype(int)
+    resolution = whole_number(resolution, "plot_decision_boundary", "resolution", at_least=2)
+    threshold = finite_number(threshold, "plot_decision_boundary", "threshold")
+    if predict is not None:
+        callable_(predict, "plot_decision_boundary", "predict")
 
     low, high = X.min(axis=0), X.max(axis=0)
     pad = np.maximum((high - low) * 0.1, 0.5)
