@@ -22,7 +22,17 @@ __version__ = "0.1.0"
 
 _SUBMODULES = ("nn", "optim", "losses", "data", "train", "viz")
 
-__all__ = ["Value", "grad", "no_grad", "gradcheck", "hessian", "explain", "compile", *_SUBMODULES]
+__all__ = [
+    "Value",
+    "grad",
+    "no_grad",
+    "gradcheck",
+    "hessian",
+    "explain",
+    "compile",
+    "studio",
+    *_SUBMODULES,
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -30,4 +40,6 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f".{name}", __name__)
     if name == "compile":  # lives with numpy, which is imported only when needed
         return importlib.import_module(".tracing", __name__).compile
+    if name == "studio":  # the studio and its widget load only when one is made
+        return importlib.import_module(".backprop_studio", __name__).studio
     raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")

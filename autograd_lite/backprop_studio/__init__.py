@@ -1,0 +1,166 @@
+"""Backprop Studio (``ag.studio``): a graph's passes step by step, in a notebook or a page.
+
+``ag.studio(out)`` records every step of ``out``'s forward pass (one op at a time, in
+topological order) and of its backward pass (the seed, then one chain-rule edge at a
+time, as :func:`autograd_lite.explain` lists them), lays the graph out once with
+Graphviz, and shows it as a notebook widget that plays the steps. ``.save_html(path)``
+writes the same player as one self-contained page.
+
+One job per module:
+
+* :mod:`.recording` — the steps, from the engine;
+* :mod:`.orders` — the backward pass in the engine's order and in two wrong ones;
+* :mod:`.layout` — the SVG, with ids the player can find;
+* :mod:`.replay` — the graph again with new leaf values;
+* :mod:`.widget` — the anywidget view (``pip install 'autograd-lite[studio]'``);
+* :mod:`.page` — the self-contained HTML file;
+* ``static/studio.js`` and ``static/studio.css`` — the player itself.
+
+Both the page and the widget expose ``window.autogradLiteStudio`` with ``steps()``,
+``step(k)`` and ``state()``, for tests and other automation.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from ..engine import Value
+from . import layout, page
+from .recording import DEFAULT_MAX_NODES, Recording, record
+from .replay import replay
+from .widget import INSTALL_HINT, make_widget
+
+__all__ = ["Studio", "studio", "Recording", "record"]
+
+
+class Studio:
+    """A recorded graph, shown as a widget in Jupyter and savable as a page.
+
+    Make one with :func:`studio`.
+
+    Attributes:
+        output: the Value shown (after a leaf is changed in the widget, a copy of the
+            graph with the new value; the Values you passed are never changed).
+        recording: the :class:`Recording` of its steps.
+        title: the page's title.
+    """
+
+    def __init__(self, output: Value, max_nodes: int, title: str) -> None:
+        self.max_nodes = max_nodes
+        self.title = title
+        self._widget: Any = None
+        self._show(output)
+
+    def _show(self, output: Value) -> None:
+        self.output = output
+        self.recording = record(output, self.max_nodes)
+        self.svg = layout.svg(self.recording)
+
+    def steps(self) -> int:
+        """How many steps there are after step 0 (forward, then backward)."""
+        return self.recording.steps()
+
+    def save_html(self, path: str | Path) -> Path:
+        """Write the studio as one HTML file that plays the recorded steps in any browser.
+
+        Every script and style is inside the file and it loads nothing from the
+        network: keep it for slides, a course site or a bug report.
+
+        Args:
+            path: the file to write; its folder must exist.
+
+        Returns:
+            The path written.
+
+        Raises:
+            TypeError: if ``path`` is not a str or a Path.
+            ValueError: if the folder does not exist.
+        """
+        return page.save_html(path, self.recording.to_json(), self.svg, self.title)
+
+    @property
+    def widget(self) -> Any:
+        """The notebook widget (made on first use; needs ``autograd-lite[studio]``)."""
+        if self._widget is None:
+            self._widget = make_widget(self.recording.to_json(), self.svg, self.set_leaf)
+        return self._widget
+
+    def set_leaf(self, node_id: str, value: float) -> None:
+        """Give a leaf a new value and recompute every value and gradient with the engine.
+
+        Args:
+            node_id: the leaf's id in the recording (``"n0"``).
+            value: its new value, a finite number.
+
+        Raises:
+            ValueError: if ``node_id`` is not a leaf's id, ``value`` is not a finite
+                number, or an op refuses the new value (``log`` of a negative number).
+        """
+        ids = {node["id"]: k for k, node in enumerate(self.recording.nodes)}
+        if node_id not in ids or self.recording.nodes[ids[node_id]]["parents"]:
+            raise ValueError(f"set_leaf: node_id must be the id of a leaf, got {node_id!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ValueError(f"set_leaf: value must be a finite number, got {value!r}")
+        self._show(replay(self.output, {ids[node_id]: float(value)}))
+        if self._widget is not None:
+            self._widget.svg = self.svg
+            self._widget.recording = self.recording.to_json()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        try:
+            widget = self.widget
+        except ImportError:
+            return {"text/plain": f"{self!r}\n({INSTALL_HINT}; .save_html(path) works without)"}
+        bundle: dict[str, Any] = widget._repr_mimebundle_(include=include, exclude=exclude)
+        return bundle
+
+    def __repr__(self) -> str:
+        n = len(self.recording.nodes)
+        return f"<Studio of {self.title!r}: {n} nodes, {self.steps()} steps>"
+
+
+def studio(out: Value, *, max_nodes: int = DEFAULT_MAX_NODES, title: str | None = None) -> Studio:
+    """Backprop Studio for the graph of ``out``: step through its forward and backward pass.
+
+    Shown in Jupyter (Notebook, Lab, VS Code, Colab) it is a widget: step forward and
+    each op node gets its value, in topological order; step on through the backward
+    pass and each chain-rule edge lights up with its arithmetic,
+    ``dL/da += ∂n/∂a × dL/dn = local × upstream``, and the running gradient of ``a``.
+    A node not reached yet shows no gradient. Click a node for its whole chain-rule
+    expansion back to the output; click a leaf to change its value (the kernel
+    recomputes). The "backward" menu replays the pass in a naive recursive order and
+    with ``=`` for ``+=``, and marks the first node whose gradient comes out wrong.
+
+    Args:
+        out: the Value whose graph to show (a loss, an output).
+        max_nodes: refuse larger graphs (they are slow to lay out and hard to read).
+        title: a title for the saved page; defaults to the output's label.
+
+    Returns:
+        A :class:`Studio`: display it, or ``.save_html(path)`` for a page to keep.
+
+    Raises:
+        TypeError: if ``out`` is not a Value.
+        ValueError: if the graph has more than ``max_nodes`` nodes.
+
+    Example:
+        >>> import autograd_lite as ag
+        >>> x = ag.Value(2.0, label="x"); w = ag.Value(-3.0, label="w")
+        >>> s = ag.studio((x * w).tanh())
+        >>> s.steps()
+        6
+    """
+    if not isinstance(out, Value):
+        raise TypeError(
+            f"studio: out must be a Value, got {type(out).__name__} "
+            f"(this version shows one graph; it has no training view)"
+        )
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"studio: title must be a str, got {type(title).__name__}")
+    return Studio(out, max_nodes, title or out.label or "Backprop Studio")

@@ -1,0 +1,75 @@
+"""Backprop Studio's widget, in a real Jupyter kernel (nbclient), as a notebook runs it.
+
+The front end is not started here: the module it would run is the one the saved page
+runs, tested in a browser in test_studio_browser.py. This tests the kernel's side:
+what the notebook displays, what the widget syncs, and the message a front end sends
+when the learner sets a leaf.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("anywidget")
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+CELLS = [
+    # 1: importing the package loads no widget library; making a studio's widget does
+    """\
+import sys, json
+import autograd_lite as ag
+print(json.dumps({"anywidget_before": "anywidget" in sys.modules}))
+x = ag.Value(2.0, label="x"); w = ag.Value(-0.5, label="w"); b = ag.Value(0.3, label="b")
+out = (x * w + b).tanh(); out.label = "L"
+s = ag.studio(out)
+s""",
+    # 2: what the widget holds and syncs
+    """\
+widget = s.widget
+print(json.dumps({
+    "anywidget_after": "anywidget" in sys.modules,
+    "anywidget": "AnyWidget" in [c.__name__ for c in type(widget).__mro__],
+    "hook_in_esm": "window.autogradLiteStudio" in str(widget._esm),
+    "css": ".agl-studio" in str(widget._css),
+    "nodes": [n["label"] for n in widget.recording["nodes"]],
+    "svg": widget.svg.startswith("<svg"),
+}))""",
+    # 3: the message the front end sends when a leaf is set; then the engine's answer
+    """\
+widget._handle_custom_msg({"type": "set_leaf", "id": "n0", "value": 1.0}, [])
+x2 = ag.Value(1.0); w2 = ag.Value(-0.5); b2 = ag.Value(0.3)
+out2 = (x2 * w2 + b2).tanh(); out2.backward()
+nodes = {n["label"]: n for n in widget.recording["nodes"]}
+print(json.dumps({
+    "data": nodes["L"]["data"] == out2.data,
+    "grads": [nodes[k]["grad"] for k in "xwb"] == [x2.grad, w2.grad, b2.grad],
+    "caller_untouched": (x.data, x.grad) == (2.0, 0.0),
+}))""",
+]
+
+
+def test_the_widget_in_a_kernel():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    first, second, third = (cell["outputs"] for cell in notebook.cells)
+
+    printed = json.loads(first[0]["text"])
+    assert printed == {"anywidget_before": False}
+    shown = [o for o in first if o["output_type"] == "execute_result"]
+    assert WIDGET_VIEW in shown[0]["data"], "the studio did not display as a widget"
+
+    held = json.loads(second[0]["text"])
+    assert held == {
+        "anywidget_after": True,
+        "anywidget": True,
+        "hook_in_esm": True,
+        "css": True,
+        "nodes": ["x", "w", "b", "n1", "n2", "L"],
+        "svg": True,
+    }
+    assert json.loads(third[0]["text"]) == {"data": True, "grads": True, "caller_untouched": True}
