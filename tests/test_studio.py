@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_lite as ag
-from autograd_lite.backprop_studio import Studio, layout, orders, page, recording, replay
+from autograd_lite.backprop_studio import Studio, layout, orders, page, recording, replay, views
 from autograd_lite.backprop_studio.recording import record
 from autograd_lite.engine import gradients, topological_order
 from autograd_lite.explain import Explanation
@@ -219,7 +219,9 @@ def test_studio_refuses_what_is_not_a_value_naming_the_argument():
 def test_a_graph_too_big_says_how_big_and_what_to_do():
     model = ag.nn.MLP(2, [16, 16, 1], seed=0)
     out = model([0.5, -1.0])
-    with pytest.raises(ValueError, match=r"this graph has 979 nodes, more than max_nodes=400"):
+    with pytest.raises(
+        ValueError, match=r"this graph has 979 nodes, more than max_nodes=400.*pass model="
+    ):
         ag.studio(out)
 
 
@@ -282,7 +284,9 @@ def test_the_page_is_one_file_that_fetches_nothing(tmp_path):
 def test_the_pages_json_cannot_end_its_script_early():
     x = ag.Value(1.0, label="</script><b>")
     rec = record(x * 2)
-    text = page.page_html(rec.to_json(), layout.svg(rec))
+    view = views.full_view()
+    view.svg = layout.svg(rec)
+    text = page.page_html(rec.to_json(), [view.to_json()])
     state = text.split('id="studio-state">', 1)[1].split("</script>", 1)[0]
     assert json.loads(state)["recording"]["nodes"][0]["label"] == "</script><b>"
 
@@ -331,3 +335,96 @@ def test_docstring_examples_run(module):
     )
     results = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert results.attempted > 0 and results.failed == 0
+
+
+# --- a network's graph, collapsed by layer and neuron -------------------------------
+
+
+def network_graph(activation: str = "tanh", sizes=(16, 16, 1)):
+    model = ag.nn.MLP(2, list(sizes), activation=activation, seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.label = "loss"
+    return model, loss
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_each_neuron_group_holds_exactly_its_multiply_adds(activation):
+    model, loss = network_graph(activation)
+    s = ag.studio(loss, model=model)
+    assert [v.name for v in s.views[:3]] == ["network", "neurons", "neuron L1 N1"]
+    assert len(s.views) == 2 + 16 + 16 + 1  # no whole-graph view: 981 nodes > 400
+    neurons = s.views[1].groups
+    assert len(neurons) == 33
+    by_id = {n["id"]: n for n in s.recording.nodes}
+    seen: set[str] = set()
+    h = [0.5, -1.0]
+    for i, layer in enumerate(model.layers, start=1):
+        # the truth, computed apart from the graph: each neuron on the layer's inputs
+        outputs = [neuron(h).data for neuron in layer.neurons]
+        for j, neuron in enumerate(layer.neurons, start=1):
+            group = neurons[f"gL{i}N{j}"]
+            ops = sorted(by_id[m]["op"] for m in group.members)
+            linear = neuron.activation == "linear"
+            n = neuron.nin
+            expected = sorted(
+                [""] * (n + 1) + ["*"] * n + ["+"] * n + ([] if linear else [activation])
+            )
+            assert ops == expected, group.label
+            assert seen.isdisjoint(group.members)
+            seen.update(group.members)
+            assert len(group.outputs) == 1
+            assert by_id[group.outputs[0]]["data"] == pytest.approx(outputs[j - 1], rel=1e-12)
+        h = outputs
+    outside = [(n["label"], n["opText"]) for n in s.recording.nodes if n["id"] not in seen]
+    # the two inputs, the network's output minus 1, the loss
+    assert outside == [("x1", ""), ("x2", ""), ("n641", "- 1"), ("loss", "** 2")]
+
+
+def test_weights_are_named_by_layer_neuron_and_input():
+    model, loss = network_graph(sizes=(2, 1))
+    labels = {n["label"] for n in ag.studio(loss, model=model).recording.nodes}
+    assert {"L1N1.w1", "L1N1.w2", "L1N1.b", "L1N2.b", "L2N1.w2", "L2N1.b"} <= labels
+
+
+def test_a_small_network_gets_the_whole_graph_and_the_collapsed_views():
+    model, loss = network_graph(sizes=(2, 1))
+    s = ag.studio(loss, model=model)
+    assert [v.name for v in s.views] == [
+        "graph",
+        "network",
+        "neurons",
+        "neuron L1 N1",
+        "neuron L1 N2",
+        "neuron L2 N1",
+    ]
+
+
+def test_the_collapsed_drawings_have_the_boxes_and_the_edges_between_them():
+    model, loss = network_graph()
+    s = ag.studio(loss, model=model)
+    network, neurons, first = s.views[0], s.views[1], s.views[2]
+    ids = set(re.findall(r'<g id="([^"]+)"', network.svg))
+    assert {"gL1", "gL2", "gL3", "ge_gL1_gL2", "ge_gL2_gL3"} <= ids
+    ids = set(re.findall(r'<g id="([^"]+)"', neurons.svg))
+    between = {i for i in ids if re.fullmatch(r"ge_gL1N\d+_gL2N\d+", i)}
+    assert len(between) == 16 * 16
+    # one neuron of layer 1: its own nodes as themselves, layer 2 as boxes, the rest not at all
+    ids = set(re.findall(r'<g id="([^"]+)"', first.svg))
+    own = set(neurons.groups["gL1N1"].members)
+    assert own <= ids
+    assert {f"gL2N{j}" for j in range(1, 17)} <= ids
+    assert not any(re.fullmatch(r"gL1N\d+", i) for i in ids)
+    assert neurons.groups["gL1N2"].members[0] not in ids
+
+
+def test_a_graph_that_is_too_big_and_uses_no_neuron_of_the_model_is_refused():
+    model, _ = network_graph()
+    x = ag.Value(1.0, label="x")
+    big = sum((x * k for k in range(300)), ag.Value(0.0))
+    with pytest.raises(ValueError, match="uses no neuron of model"):
+        ag.studio(big, model=model)
+
+
+def test_model_must_be_a_network():
+    with pytest.raises(TypeError, match="studio: model must be an nn.MLP, got Neuron"):
+        ag.studio(ag.Value(1.0), model=ag.nn.Neuron(2))

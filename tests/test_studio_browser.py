@@ -289,7 +289,7 @@ const model = {
 };
 render({ model, el: document.getElementById("studio") });
 """
-    text = page.page_html(studio.recording.to_json(), studio.svg)
+    text = page.page_html(studio.recording.to_json(), studio._views_json())
     start = text.index("const state = JSON.parse")
     end = text.index("</script>", start)
     path = tmp_path / "widget.html"
@@ -312,3 +312,59 @@ render({ model, el: document.getElementById("studio") });
     assert view.state()["step"] == view.steps()
     assert [n["data"] for n in nodes] == [1.5, -0.5, -0.75, out2.data]
     assert (nodes[0]["grad"], nodes[1]["grad"]) == (x2.grad, w2.grad)
+
+
+def test_a_network_too_big_to_draw_opens_collapsed_and_expands_on_click(browser, tmp_path):
+    model = ag.nn.MLP(2, [16, 16, 1], activation="tanh", seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.label = "loss"
+    studio = ag.studio(loss, model=model)
+    view = Page(browser, studio.save_html(tmp_path / "mlp.html"))
+    assert view.state()["view"] == "network"
+    assert len(view.call("views()")) == 2 + 33
+
+    def box_texts(box_id: str) -> list[str]:
+        group = browser.find_element(By.ID, box_id)
+        return [t.text for t in group.find_elements(By.TAG_NAME, "text")]
+
+    # every gradient of all 981 nodes, through the hook, after the last step
+    final = view.state(view.steps())["nodes"]
+    loss.backward()
+    order = topological_order(loss)
+    assert len(final) == len(order) == 981
+    assert [n["grad"] for n in final] == [node.grad for node in order]
+    assert box_texts("gL1") == ["layer 1: 16 tanh", "data 16/16", "grad 16/16"]
+    out = model.layers[2].neurons[0]
+    assert box_texts("gL3")[0] == "layer 3: 1 linear"
+
+    browser.find_element(By.ID, "gL2").click()  # a layer opens the neurons
+    assert view.state()["view"] == "neurons"
+    neuron = model.layers[1].neurons[4]
+    h = [n([0.5, -1.0]).data for n in model.layers[0].neurons]
+    value = neuron(h).data
+    expected = browser.execute_script(f"return String(Number(({value!r}).toPrecision(4)))")
+    assert box_texts("gL2N5")[1] == f"data {expected}"
+    browser.find_element(By.ID, "gL2N5").click()  # a neuron opens its multiply-adds
+    assert view.state()["view"] == "neuron L2 N5"
+    labels = {n["id"]: n["label"] for n in final}
+    shown = {t.text for t in browser.find_elements(By.CSS_SELECTOR, ".agl-graph g.node text")}
+    assert {"L2N5.w1", "L2N5.w16", "L2N5.b", "L1 N3 tanh"} <= shown
+    assert "L2N4.b" not in shown and "L3N1.b" not in shown
+    group = studio.views[1].groups["gL2N5"]
+    assert {labels[m] for m in group.members} <= shown
+    browser.find_element(By.CSS_SELECTOR, '[data-act="up"]').click()
+    assert view.state()["view"] == "neurons"
+    assert out.b in order  # the last neuron is in the graph too
+
+    # a step that adds into the neuron's output lights its box in the neurons view
+    steps = studio.recording.backward["engine"]
+    k = next(i for i, s in enumerate(steps) if s["parent"] == group.outputs[0])
+    view.call(f"step({len(studio.recording.forward) + k + 1})")
+    assert "agl-current" in browser.find_element(By.ID, "gL2N5").get_attribute("class")
+
+    # the naive order's first wrong gradient is marked on the box that holds it
+    view.call("order('naive')")
+    first = studio.recording.wrong["naive"]["first"]
+    assert first is not None
+    assert view.state(view.steps())["marks"]["first"] == studio.views[1].item_of[first]
+    assert view.errors() == []

@@ -10,7 +10,9 @@ One job per module:
 
 * :mod:`.recording` — the steps, from the engine;
 * :mod:`.orders` — the backward pass in the engine's order and in two wrong ones;
-* :mod:`.layout` — the SVG, with ids the player can find;
+* :mod:`.groups` — which nodes of a network's graph make each neuron and layer;
+* :mod:`.views` — the whole graph, or a network's collapsed by layer and neuron;
+* :mod:`.layout` — the SVG of a view, with ids the player can find;
 * :mod:`.replay` — the graph again with new leaf values;
 * :mod:`.widget` — the anywidget view (``pip install 'autograd-lite[studio]'``);
 * :mod:`.page` — the self-contained HTML file;
@@ -26,13 +28,16 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..engine import Value
-from . import layout, page
-from .recording import DEFAULT_MAX_NODES, Recording, record
+from ..engine import Value, topological_order
+from . import layout, page, views
+from .groups import check_model, network_names
+from .recording import MAX_NODES, Recording, record
 from .replay import replay
 from .widget import INSTALL_HINT, make_widget
 
 __all__ = ["Studio", "studio", "Recording", "record"]
+
+DEFAULT_MAX_NODES = 400  # drawn node by node up to this size
 
 
 class Studio:
@@ -43,20 +48,46 @@ class Studio:
     Attributes:
         output: the Value shown (after a leaf is changed in the widget, a copy of the
             graph with the new value; the Values you passed are never changed).
+        model: the network whose neurons and layers the collapsed views group, or None.
         recording: the :class:`Recording` of its steps.
+        views: the :class:`~.views.View` s, each with its SVG; the first is shown first.
         title: the page's title.
     """
 
-    def __init__(self, output: Value, max_nodes: int, title: str) -> None:
+    def __init__(self, output: Value, model: Any, max_nodes: int, title: str) -> None:
+        self.model = model
         self.max_nodes = max_nodes
         self.title = title
         self._widget: Any = None
         self._show(output)
 
     def _show(self, output: Value) -> None:
+        order = topological_order(output)
+        if len(order) > self.max_nodes and self.model is None:
+            raise ValueError(
+                f"studio: this graph has {len(order):,} nodes, more than max_nodes="
+                f"{self.max_nodes}, too many to draw one by one; if it is a network's graph, "
+                f"pass model= to see it collapsed by layer and neuron, else record a smaller "
+                f"expression or pass a larger max_nodes"
+            )
+        names = network_names(self.model, order) if self.model is not None else None
+        recorded = record(output, MAX_NODES, names)
+        shown = [views.full_view()] if len(order) <= self.max_nodes else []
+        if self.model is not None:
+            shown += views.network_views(self.model, recorded, order)
+        if not shown:
+            raise ValueError(
+                f"studio: this graph has {len(order):,} nodes, more than max_nodes="
+                f"{self.max_nodes}, and uses no neuron of model, so it cannot be collapsed"
+            )
+        for view in shown:
+            view.svg = layout.svg(recorded, view)
         self.output = output
-        self.recording = record(output, self.max_nodes)
-        self.svg = layout.svg(self.recording)
+        self.recording = recorded
+        self.views = shown
+
+    def _views_json(self) -> list[dict[str, Any]]:
+        return [view.to_json() for view in self.views]
 
     def steps(self) -> int:
         """How many steps there are after step 0 (forward, then backward)."""
@@ -78,13 +109,13 @@ class Studio:
             TypeError: if ``path`` is not a str or a Path.
             ValueError: if the folder does not exist.
         """
-        return page.save_html(path, self.recording.to_json(), self.svg, self.title)
+        return page.save_html(path, self.recording.to_json(), self._views_json(), self.title)
 
     @property
     def widget(self) -> Any:
         """The notebook widget (made on first use; needs ``autograd-lite[studio]``)."""
         if self._widget is None:
-            self._widget = make_widget(self.recording.to_json(), self.svg, self.set_leaf)
+            self._widget = make_widget(self.recording.to_json(), self._views_json(), self.set_leaf)
         return self._widget
 
     def set_leaf(self, node_id: str, value: float) -> None:
@@ -109,8 +140,9 @@ class Studio:
             raise ValueError(f"set_leaf: value must be a finite number, got {value!r}")
         self._show(replay(self.output, {ids[node_id]: float(value)}))
         if self._widget is not None:
-            self._widget.svg = self.svg
-            self._widget.recording = self.recording.to_json()
+            with self._widget.hold_sync():  # one update: the views match the recording
+                self._widget.views = self._views_json()
+                self._widget.recording = self.recording.to_json()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         try:
@@ -125,7 +157,13 @@ class Studio:
         return f"<Studio of {self.title!r}: {n} nodes, {self.steps()} steps>"
 
 
-def studio(out: Value, *, max_nodes: int = DEFAULT_MAX_NODES, title: str | None = None) -> Studio:
+def studio(
+    out: Value,
+    *,
+    model: Any = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    title: str | None = None,
+) -> Studio:
     """Backprop Studio for the graph of ``out``: step through its forward and backward pass.
 
     Shown in Jupyter (Notebook, Lab, VS Code, Colab) it is a widget: step forward and
@@ -137,24 +175,36 @@ def studio(out: Value, *, max_nodes: int = DEFAULT_MAX_NODES, title: str | None 
     recomputes). The "backward" menu replays the pass in a naive recursive order and
     with ``=`` for ``+=``, and marks the first node whose gradient comes out wrong.
 
+    Given the ``model`` whose output ``out`` is (or whose output a loss ``out`` is made
+    from), the studio also offers the graph collapsed: a box per layer, a box per
+    neuron (click a layer), one neuron's multiply-adds (click a neuron). A graph with
+    more than ``max_nodes`` nodes is shown only collapsed.
+
     Args:
         out: the Value whose graph to show (a loss, an output).
-        max_nodes: refuse larger graphs (they are slow to lay out and hard to read).
+        model: an ``nn.MLP`` for the collapsed views, or None.
+        max_nodes: the most nodes drawn one by one (more are slow to lay out and hard
+            to read); a larger graph needs ``model``.
         title: a title for the saved page; defaults to the output's label.
 
     Returns:
         A :class:`Studio`: display it, or ``.save_html(path)`` for a page to keep.
 
     Raises:
-        TypeError: if ``out`` is not a Value.
-        ValueError: if the graph has more than ``max_nodes`` nodes.
+        TypeError: if ``out`` is not a Value, or ``model`` not an ``nn.MLP``.
+        ValueError: if the graph has more than ``max_nodes`` nodes and no ``model``
+            to collapse it by (or more than 5,000 nodes).
 
     Example:
         >>> import autograd_lite as ag
         >>> x = ag.Value(2.0, label="x"); w = ag.Value(-3.0, label="w")
         >>> s = ag.studio((x * w).tanh())
-        >>> s.steps()
-        6
+        >>> s.steps(), [view.name for view in s.views]
+        (6, ['graph'])
+        >>> net = ag.nn.MLP(2, [16, 16, 1], seed=0)
+        >>> s = ag.studio(net([0.5, -1.0]), model=net)
+        >>> [view.name for view in s.views][:4]
+        ['network', 'neurons', 'neuron L1 N1', 'neuron L1 N2']
     """
     if not isinstance(out, Value):
         raise TypeError(
@@ -163,4 +213,8 @@ def studio(out: Value, *, max_nodes: int = DEFAULT_MAX_NODES, title: str | None 
         )
     if title is not None and not isinstance(title, str):
         raise TypeError(f"studio: title must be a str, got {type(title).__name__}")
-    return Studio(out, max_nodes, title or out.label or "Backprop Studio")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"studio: max_nodes must be a positive int, got {max_nodes!r}")
+    if model is not None:
+        check_model(model)
+    return Studio(out, model, max_nodes, title or out.label or "Backprop Studio")

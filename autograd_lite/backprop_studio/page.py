@@ -1,7 +1,7 @@
 """Writing a studio as one HTML file that plays anywhere, with no network and no kernel.
 
 The page holds everything: the same ES module the notebook widget runs, its CSS, the
-laid-out SVG and the recorded steps as JSON. Its model is a plain object in place of
+laid-out SVG of each view and the recorded steps as JSON. Its model is a plain object in place of
 the kernel's, so the page plays the recorded steps but cannot recompute new values.
 """
 
@@ -28,18 +28,20 @@ def _script_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def page_html(recording: dict[str, Any], svg: str, title: str = "Backprop Studio") -> str:
+def page_html(
+    recording: dict[str, Any], views: list[dict[str, Any]], title: str = "Backprop Studio"
+) -> str:
     """The text of a self-contained page for a recorded graph.
 
     Args:
         recording: the recording as JSON-ready data (:meth:`Recording.to_json`).
-        svg: the laid-out SVG (:func:`.layout.svg`).
+        views: the views, each with its laid-out SVG (:meth:`.views.View.to_json`).
         title: the page's title.
 
     Returns:
         The HTML text: one file, every script and style inside it.
     """
-    state = _script_json({"recording": recording, "svg": svg})
+    state = _script_json({"recording": recording, "views": views})
     module = static_text("studio.js")
     # The module's own `export default` line is harmless in an inline module script;
     # the page then calls its render() with a model that is a plain object.
@@ -69,12 +71,14 @@ render({{ model, el: document.getElementById("studio") }});
 """
 
 
-def save_html(path: str | Path, recording: dict[str, Any], svg: str, title: str) -> Path:
+def save_html(
+    path: str | Path, recording: dict[str, Any], views: list[dict[str, Any]], title: str
+) -> Path:
     """Write :func:`page_html` to ``path``, all or nothing.
 
     Args:
         path: the file to write (``.html``); its folder must exist.
-        recording, svg, title: as for :func:`page_html`.
+        recording, views, title: as for :func:`page_html`.
 
     Returns:
         The path written, as a ``Path``.
@@ -88,6 +92,6 @@ def save_html(path: str | Path, recording: dict[str, Any], svg: str, title: str)
     target = Path(path)
     if not target.parent.is_dir():
         raise ValueError(f"save_html: the folder of path {str(path)!r} does not exist")
-    text = page_html(recording, svg, title)
+    text = page_html(recording, views, title)
     write_atomically(target, lambda f: f.write(text))
     return target

@@ -24,7 +24,7 @@ from ..engine import Value, gradients, topological_order
 from ..explain import Explanation
 from . import orders
 
-DEFAULT_MAX_NODES = 400
+MAX_NODES = 5_000  # beyond this the steps alone make a page of many megabytes
 
 
 @dataclass
@@ -71,7 +71,9 @@ class Recording:
         )
 
 
-def record(output: Value, max_nodes: int = DEFAULT_MAX_NODES) -> Recording:
+def record(
+    output: Value, max_nodes: int = MAX_NODES, names: dict[Value, str] | None = None
+) -> Recording:
     """Record every step of ``output``'s forward pass and of its backward pass (seed 1).
 
     Nothing is written into any ``.grad``: the gradients come from
@@ -79,7 +81,9 @@ def record(output: Value, max_nodes: int = DEFAULT_MAX_NODES) -> Recording:
 
     Args:
         output: the Value whose graph to record.
-        max_nodes: refuse graphs with more nodes than this (too many to draw).
+        max_nodes: refuse graphs with more nodes than this.
+        names: names to show for some unlabelled nodes (a network's weights), in place
+            of :func:`explain`'s ``n1, n2, ...``.
 
     Returns:
         A :class:`Recording`.
@@ -106,13 +110,12 @@ def record(output: Value, max_nodes: int = DEFAULT_MAX_NODES) -> Recording:
     order = topological_order(output)
     if len(order) > max_nodes:
         raise ValueError(
-            f"studio: this graph has {len(order):,} nodes, more than max_nodes={max_nodes}; "
-            f"a drawing that big is slow to lay out and hard to read: record a smaller "
-            f"expression (one sample, one neuron) or pass a larger max_nodes"
+            f"studio: this graph has {len(order):,} nodes, more than the {max_nodes:,} a "
+            f"studio records: show a smaller expression (one sample, a smaller network)"
         )
     ids = {node: f"n{k}" for k, node in enumerate(order)}
     explanation = Explanation(output, 1.0)
-    names = explanation.names
+    names = _names(order, output, names or {})
     true_grads = gradients(output, 1.0)
 
     nodes = [
@@ -152,6 +155,24 @@ def record(output: Value, max_nodes: int = DEFAULT_MAX_NODES) -> Recording:
         for variant in ("naive", "assign")
     }
     return Recording(nodes, ids[output], forward, backward, wrong)
+
+
+def _names(order: list[Value], output: Value, given: dict[Value, str]) -> dict[Value, str]:
+    """What the studio calls each node: its label, else a given name, else ``n1, n2, ...``
+    in topological order (as :func:`explain` numbers them); an unlabelled output is ``out``."""
+    names = {}
+    unnamed = 0
+    for node in order:
+        if node.label:
+            names[node] = node.label
+        elif node in given:
+            names[node] = given[node]
+        else:
+            unnamed += 1
+            names[node] = f"n{unnamed}"
+    if not output.label:
+        names[output] = "out"
+    return names
 
 
 def op_text(node: Value) -> str:

@@ -1,9 +1,11 @@
 // Backprop Studio: plays a recorded forward and backward pass on a Graphviz drawing.
 //
-// Python records every step (autograd_lite/backprop_studio/recording.py) and lays the graph out
-// as SVG whose nodes carry stable ids (n0, n1, ...; n3op for an op; e_n1_n3_0 for the
-// edge from parent n1 into n3's op). This module only recolours that SVG and rewrites
-// its data and grad texts; it computes no derivative itself. The same module runs as
+// Python records every step (autograd_lite/backprop_studio/recording.py) and lays the
+// graph out as SVG whose nodes carry stable ids (n0, n1, ...; n3op for an op; e_n1_n3_0
+// for the edge from parent n1 into n3's op), once per view: a collapsed view draws a
+// layer or a neuron as one box (gL1, gL1N3) standing for its nodes, with edges
+// ge_<from>_<to>. This module only recolours that SVG and rewrites its data and grad
+// texts; it computes no derivative itself. The same module runs as
 // an anywidget view (model synced with the kernel) and inside a saved page (a model
 // that is a plain object), and exposes window.autogradLiteStudio for automation.
 
@@ -63,8 +65,17 @@ function stateAt(rec, order, k) {
   return { data, grad, current, phase: k > nf ? "backward" : "forward" };
 }
 
+// The view that a "up" button goes back to from each kind of view.
+function parentView(name) {
+  if (name.startsWith("neuron ")) return "neurons";
+  if (name === "neurons") return "network";
+  return null;
+}
+
 function render({ model, el }) {
   let rec = decode(model.get("recording"));
+  let views = model.get("views");
+  let view = views[0];
   let order = "engine";
   let k = 0;
   let selected = null;
@@ -81,6 +92,8 @@ function render({ model, el }) {
       <input type="range" min="0" value="0" class="agl-slider">
       <span class="agl-count"></span>
       <label>backward: <select class="agl-order"></select></label>
+      <label>view: <select class="agl-view"></select></label>
+      <button data-act="up" title="back to the less detailed view">up</button>
       <button data-act="zoom" title="fit the drawing to the width, or show it at full size">full size</button>
     </div>
     <div class="agl-step"></div>
@@ -96,6 +109,33 @@ function render({ model, el }) {
     select.appendChild(opt);
   }
   const graph = $(".agl-graph");
+  const viewSelect = $(".agl-view");
+
+  function fillViews() {
+    viewSelect.innerHTML = "";
+    for (const v of views) {
+      const opt = document.createElement("option");
+      opt.value = v.name;
+      opt.textContent = v.title;
+      viewSelect.appendChild(opt);
+    }
+    viewSelect.value = view.name;
+    viewSelect.parentElement.style.display = views.length > 1 ? "" : "none";
+  }
+
+  function openView(name) {
+    const found = views.find((v) => v.name === name);
+    if (!found) throw new Error(`no view named ${name}`);
+    view = found;
+    viewSelect.value = name;
+    loadSvg();
+    draw();
+  }
+
+  // What stands for a node in the current view: itself, its group's box, or nothing.
+  function itemOf(id) {
+    return id in view.itemOf ? view.itemOf[id] : id;
+  }
 
   function total() {
     return rec.forward.length + rec.backward[order].length;
@@ -112,7 +152,7 @@ function render({ model, el }) {
   }
 
   function loadSvg() {
-    graph.innerHTML = model.get("svg");
+    graph.innerHTML = view.svg;
     for (const n of rec.nodes) {
       const g = svgPart(n.id);
       if (!g) continue;
@@ -122,6 +162,21 @@ function render({ model, el }) {
       const texts = g.querySelectorAll("text");
       texts[0].textContent = n.label;
     }
+    for (const [gid, group] of Object.entries(view.groups)) {
+      const g = svgPart(gid);
+      if (!g) continue;
+      g.classList.add("agl-group");
+      g.querySelector("title").textContent = `${group.label}: click to open`;
+      g.addEventListener("click", () => openView(group.opens));
+    }
+    $('[data-act="up"]').style.display = parentView(view.name) ? "" : "none";
+  }
+
+  // A group's box: its output's number, or how many of its outputs have one.
+  function groupText(numbers, outputs) {
+    if (outputs.length === 1) return fmt(numbers[outputs[0]]);
+    const known = outputs.filter((id) => numbers[id] !== null).length;
+    return `${known}/${outputs.length}`;
   }
 
   // The wrong-order marks that step k has reached: {first, wrong: [ids]}.
@@ -143,31 +198,45 @@ function render({ model, el }) {
       const texts = g.querySelectorAll("text");
       texts[1].textContent = "data " + fmt(st.data[n.id]);
       texts[2].textContent = "grad " + fmt(st.grad[n.id]);
-      g.classList.toggle("agl-known", st.data[n.id] !== null);
-      g.classList.toggle("agl-has-grad", st.grad[n.id] !== null);
-      if (st.grad[n.id] !== null) {
-        g.classList.toggle("agl-pos", st.grad[n.id] > 0);
-        g.classList.toggle("agl-neg", st.grad[n.id] < 0);
-      } else {
-        g.classList.remove("agl-pos", "agl-neg");
-      }
+      paint(g, st.data[n.id], st.grad[n.id]);
+    }
+    for (const [gid, group] of Object.entries(view.groups)) {
+      const g = svgPart(gid);
+      if (!g) continue;
+      const texts = g.querySelectorAll("text");
+      texts[1].textContent = "data " + groupText(st.data, group.outputs);
+      texts[2].textContent = "grad " + groupText(st.grad, group.outputs);
+      const last = group.outputs[group.outputs.length - 1];
+      paint(g, st.data[last], group.outputs.length === 1 ? st.grad[last] : null);
     }
     clearClass("agl-current");
     clearClass("agl-lit");
+    // an edge is drawn as itself, or as the edge between the boxes that hold its ends
+    const lightEdge = (parent, node, k) => {
+      const own = svgPart(`e_${parent}_${node}_${k}`);
+      if (own) return own.classList.add("agl-lit");
+      const from = itemOf(parent);
+      const to = itemOf(node);
+      if (from !== null && to !== null) setClass(`ge_${from}_${to}`, "agl-lit", true);
+    };
+    const lightNode = (id) => {
+      const item = itemOf(id);
+      if (item !== null) setClass(item, "agl-current", true);
+    };
     const c = st.current;
     let text = k === 0 ? "Step 0: nothing computed yet. Step forward to run the graph." : "";
     if (c && c.phase === "forward") {
-      setClass(c.node, "agl-current", true);
+      lightNode(c.node);
       setClass(c.node + "op", "agl-current", true);
       setClass("e_" + c.node, "agl-lit", true);
       const node = rec.nodes.find((n) => n.id === c.node);
-      node.parents.forEach((p, i) => setClass(`e_${p}_${c.node}_${i}`, "agl-lit", true));
+      node.parents.forEach((p, i) => lightEdge(p, c.node, i));
       text = `forward ${k} of ${rec.forward.length}: ${c.text}`;
     } else if (c) {
       const target = c.parent === null ? c.node : c.parent;
-      setClass(target, "agl-current", true);
+      lightNode(target);
       if (c.parent !== null) {
-        setClass(`e_${c.parent}_${c.node}_${c.k}`, "agl-lit", true);
+        lightEdge(c.parent, c.node, c.k);
         setClass("e_" + c.node, "agl-lit", true);
         setClass(c.node + "op", "agl-current", true);
       }
@@ -180,8 +249,8 @@ function render({ model, el }) {
     const marks = marksAt();
     clearClass("agl-wrong");
     clearClass("agl-first-wrong");
-    for (const id of marks.wrong) setClass(id, "agl-wrong", true);
-    if (marks.first) setClass(marks.first, "agl-first-wrong", true);
+    for (const id of marks.wrong) if (itemOf(id) !== null) setClass(itemOf(id), "agl-wrong", true);
+    if (marks.first && itemOf(marks.first) !== null) setClass(itemOf(marks.first), "agl-first-wrong", true);
     const info = rec.wrong[order];
     const warning = $(".agl-warning");
     if (!info) {
@@ -270,6 +339,13 @@ function render({ model, el }) {
     }
   }
 
+  function paint(g, data, grad) {
+    g.classList.toggle("agl-known", data !== null && data !== undefined);
+    g.classList.toggle("agl-has-grad", grad !== null && grad !== undefined);
+    g.classList.toggle("agl-pos", grad !== null && grad > 0);
+    g.classList.toggle("agl-neg", grad !== null && grad < 0);
+  }
+
   function choose(id) {
     selected = selected === id ? null : id;
     drawInfo();
@@ -289,6 +365,7 @@ function render({ model, el }) {
   el.querySelector(".agl-bar").addEventListener("click", (event) => {
     const act = event.target.dataset && event.target.dataset.act;
     if (!act) return;
+    if (act === "up") return openView(parentView(view.name));
     if (act === "zoom") {
       const full = graph.classList.toggle("agl-full-size");
       event.target.textContent = full ? "fit width" : "full size";
@@ -310,12 +387,16 @@ function render({ model, el }) {
     stop();
     go(Number(e.target.value));
   });
+  viewSelect.addEventListener("change", () => openView(viewSelect.value));
   select.addEventListener("change", () => {
     order = select.value;
     go(k);
   });
   model.on("change:recording", () => {
     rec = decode(model.get("recording"));
+    views = model.get("views");
+    view = views.find((v) => v.name === view.name) || views[0];
+    fillViews();
     loadSvg();
     go(k);
   });
@@ -323,6 +404,7 @@ function render({ model, el }) {
     if (msg && msg.type === "error") $(".agl-warning").textContent = msg.text;
   });
 
+  fillViews();
   loadSvg();
   draw();
 
@@ -341,6 +423,11 @@ function render({ model, el }) {
       go(k);
       return order;
     },
+    views: () => views.map((v) => v.name),
+    view: (name) => {
+      if (name !== undefined) openView(name);
+      return view.name;
+    },
     select: (id) => {
       selected = id;
       drawInfo();
@@ -356,6 +443,7 @@ function render({ model, el }) {
         phase: st.phase,
         step: k,
         order,
+        view: view.name,
         marks,
         text: $(".agl-step").textContent,
         nodes: rec.nodes.map((n) => ({ id: n.id, label: n.label, op: n.op, data: st.data[n.id], grad: st.grad[n.id] })),
