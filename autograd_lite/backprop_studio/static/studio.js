@@ -319,6 +319,7 @@ function render({ model, el }) {
     setClass(selected, "agl-selected", true);
     const node = byId[selected];
     let html = `<b>${escapeHtml(node.label)}</b>` + (node.op ? ` (op ${escapeHtml(node.opText)})` : " (a leaf)");
+    html += ": its chain rule back to the output, with the numbers of the whole backward pass";
     // from the chosen node up to the output, each line after the ones it needs
     lines.sort((a, b) => a[0] - b[0]);
     html += "<pre>" + lines.map((line) => escapeHtml(line[1])).join("\n") + "</pre>";
