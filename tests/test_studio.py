@@ -208,7 +208,9 @@ def test_wrong_nodes_tolerates_rounding_but_not_a_wrong_number():
 
 
 def test_studio_refuses_what_is_not_a_value_naming_the_argument():
-    with pytest.raises(TypeError, match=r"studio: out must be a Value, got list"):
+    with pytest.raises(
+        TypeError, match=r"studio: out must be a Value \(or, with X and y, a model\), got list"
+    ):
         ag.studio([1.0])
     with pytest.raises(TypeError, match=r"studio: title must be a str, got int"):
         ag.studio(ag.Value(1.0), title=3)

@@ -368,3 +368,79 @@ def test_a_network_too_big_to_draw_opens_collapsed_and_expands_on_click(browser,
     assert first is not None
     assert view.state(view.steps())["marks"]["first"] == studio.views[1].item_of[first]
     assert view.errors() == []
+
+
+def training_page(tmp_path: Path, studio, selected: int | None) -> Path:
+    """The training widget's module on a page, its model a plain object holding the
+    kernel's real state (``training_state``), its messages collected in window.sent."""
+    from autograd_lite.backprop_studio.widget import training_state
+
+    state = page._script_json(training_state(studio.session, selected))
+    html = f"""<!DOCTYPE html><html><head><meta charset="utf-8">
+<style>{page.static_text("studio.css")}</style></head><body><div id="studio"></div>
+<script type="application/json" id="state">{state}</script>
+<script type="module">
+{page.static_text("training.js")}
+const state = JSON.parse(document.getElementById("state").textContent);
+window.sent = [];
+const model = {{ get: (k) => state[k], on: () => {{}}, send: (m) => window.sent.push(m) }};
+render({{ model, el: document.getElementById("studio") }});
+</script></body></html>"""
+    path = tmp_path / "training.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def test_the_training_view_draws_the_state_and_sends_what_the_learner_does(browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import Select
+
+    from autograd_lite import data, nn
+
+    X, y = data.make_moons(n=40, noise=0.1, seed=0)
+    model = nn.MLP(2, [6, 1], seed=0)
+    studio = ag.studio(model, X, y, epochs=5, batch_size=10)
+    for _ in range(3):
+        studio.step()
+    Page(browser, training_page(tmp_path, studio, selected=4))
+    find = browser.find_elements
+    assert len(find(By.CSS_SELECTOR, ".agl-point")) == 40
+    assert len(find(By.CSS_SELECTOR, ".agl-cell")) == 40 * 40
+    assert len(find(By.CSS_SELECTOR, ".agl-weight")) == 2 * 6 + 6 * 1
+    assert len(find(By.CSS_SELECTOR, ".agl-neuron")) == 2 + 6 + 1
+    assert find(By.CSS_SELECTOR, ".agl-curve")
+    status = browser.find_element(By.CLASS_NAME, "agl-count").text
+    assert status.startswith("epoch 3 / 5, loss ")
+    info = browser.find_element(By.CLASS_NAME, "agl-info").text
+    assert info.startswith(f"point 4: ({float(f'{X[4][0]:.3g}')}")
+
+    def sent():
+        return browser.execute_script("const s = window.sent; window.sent = []; return s")
+
+    browser.find_element(By.CSS_SELECTOR, '[data-act="play"]').click()
+    browser.find_element(By.CSS_SELECTOR, '[data-act="batch"]').click()
+    assert sent() == [{"type": "play"}, {"type": "step", "unit": "batch"}]
+
+    # a click on the plot adds a point there, in the data's coordinates
+    plot = browser.find_element(By.CLASS_NAME, "agl-data")
+    Select(browser.find_element(By.CLASS_NAME, "agl-click")).select_by_value("add1")
+    ActionChains(browser).move_to_element_with_offset(plot, 60, -90).click().perform()
+    (message,) = sent()
+    x0, x1, y0, y1 = studio.session.boundary()["bounds"]
+    rect = browser.execute_script("return arguments[0].getBoundingClientRect().toJSON()", plot)
+    px, py = rect["width"] / 2 + 60, rect["height"] / 2 - 90
+    assert message["type"] == "add" and message["label"] == 1
+    assert message["x1"] == pytest.approx(x0 + px / 300 * (x1 - x0), abs=(x1 - x0) / 100)
+    assert message["x2"] == pytest.approx(y0 + (300 - py) / 300 * (y1 - y0), abs=(y1 - y0) / 100)
+    # the kernel's side takes it as it comes
+    studio.add_point(message["x1"], message["x2"], message["label"])
+    assert len(studio.session.X) == 41
+
+    # pick mode: clicking a point selects it; delete mode: deletes it
+    Select(browser.find_element(By.CLASS_NAME, "agl-click")).select_by_value("select")
+    point = browser.find_element(By.CSS_SELECTOR, '.agl-point[data-index="9"]')
+    ActionChains(browser).move_to_element(point).click().perform()
+    assert sent() == [{"type": "select", "index": 9}]
+    Select(browser.find_element(By.CLASS_NAME, "agl-click")).select_by_value("delete")
+    ActionChains(browser).move_to_element(point).click().perform()
+    assert sent() == [{"type": "delete", "index": 9}]

@@ -73,3 +73,62 @@ def test_the_widget_in_a_kernel():
         "views": [["graph", "<svg"]],
     }
     assert json.loads(third[0]["text"]) == {"data": True, "grads": True, "caller_untouched": True}
+
+
+TRAINING_CELLS = [
+    """\
+import json, time
+import autograd_lite as ag
+from autograd_lite import data, nn
+X, y = data.make_moons(n=60, noise=0.1, seed=0)
+s = ag.studio(nn.MLP(2, [8, 8, 1], seed=0), X, y, epochs=100_000, batch_size=20)
+s""",
+    # the front end presses play: the kernel trains in the background...
+    """\
+widget = s.widget
+widget._handle_custom_msg({"type": "play"}, [])
+started = time.perf_counter()""",
+    # ...and runs this cell at once, while training goes on
+    """\
+waited = time.perf_counter() - started
+time.sleep(0.5)
+print(json.dumps({"waited": waited, "playing": widget.status["playing"],
+                  "steps": len(s.history)}))""",
+    """\
+widget._handle_custom_msg({"type": "pause"}, [])
+steps = len(s.history)
+widget._handle_custom_msg({"type": "step", "unit": "batch"}, [])
+widget._handle_custom_msg({"type": "add", "x1": 0.5, "x2": 0.25, "label": 1}, [])
+widget._handle_custom_msg({"type": "select", "index": 60}, [])
+after_select = widget.trace["x"]
+widget._handle_custom_msg({"type": "delete", "index": 0}, [])
+print(json.dumps({
+    "playing": widget.status["playing"],
+    "one_more_step": len(widget.history) == steps + 1,
+    "points": len(widget.points),
+    "selected": after_select,
+    "still_selected": widget.trace["index"],
+    "boundary": len(widget.boundary["classes"]),
+}))""",
+]
+
+
+def test_the_training_widget_in_a_kernel_stays_responsive_while_it_plays():
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(c) for c in TRAINING_CELLS]
+    )
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    outputs = [cell["outputs"] for cell in notebook.cells]
+    assert WIDGET_VIEW in outputs[0][0]["data"]
+    during = json.loads(outputs[2][0]["text"])
+    assert during["waited"] < 2.0  # the cell ran while training played
+    assert during["playing"] is True and during["steps"] > 0
+    after = json.loads(outputs[3][0]["text"])
+    assert after == {
+        "playing": False,
+        "one_more_step": True,
+        "points": 60,
+        "selected": [0.5, 0.25],
+        "still_selected": 59,
+        "boundary": 40 * 40,
+    }

@@ -4,7 +4,8 @@
 topological order) and of its backward pass (the seed, then one chain-rule edge at a
 time, as :func:`autograd_lite.explain` lists them), lays the graph out once with
 Graphviz, and shows it as a notebook widget that plays the steps. ``.save_html(path)``
-writes the same player as one self-contained page.
+writes the same player as one self-contained page. ``ag.studio(model, X, y)`` trains a
+network live in a widget instead.
 
 One job per module:
 
@@ -14,11 +15,13 @@ One job per module:
 * :mod:`.views` — the whole graph, or a network's collapsed by layer and neuron;
 * :mod:`.layout` — the SVG of a view, with ids the player can find;
 * :mod:`.replay` — the graph again with new leaf values;
-* :mod:`.widget` — the anywidget view (``pip install 'autograd-lite[studio]'``);
+* :mod:`.training` — a network trained a step at a time, in a background thread;
+* :mod:`.widget` — the anywidget views (``pip install 'autograd-lite[studio]'``);
 * :mod:`.page` — the self-contained HTML file;
-* ``static/studio.js`` and ``static/studio.css`` — the player itself.
+* ``static/studio.js``, ``static/training.js`` and ``static/studio.css`` — what the
+  browser runs.
 
-Both the page and the widget expose ``window.autogradLiteStudio`` with ``steps()``,
+A graph's page and widget expose ``window.autogradLiteStudio`` with ``steps()``,
 ``step(k)`` and ``state()``, for tests and other automation.
 """
 
@@ -33,9 +36,10 @@ from . import layout, page, views
 from .groups import check_model, network_names
 from .recording import MAX_NODES, Recording, record
 from .replay import replay
-from .widget import INSTALL_HINT, make_widget
+from .training import TrainingSession
+from .widget import INSTALL_HINT, make_training_widget, make_widget
 
-__all__ = ["Studio", "studio", "Recording", "record"]
+__all__ = ["Studio", "TrainingStudio", "studio", "Recording", "record"]
 
 DEFAULT_MAX_NODES = 400  # drawn node by node up to this size
 
@@ -157,13 +161,59 @@ class Studio:
         return f"<Studio of {self.title!r}: {n} nodes, {self.steps()} steps>"
 
 
+class TrainingStudio:
+    """A network trained live in a widget: see :func:`studio` with ``X`` and ``y``.
+
+    Attributes:
+        session: the :class:`~.training.TrainingSession` (its model, data, optimizer
+            and history); ``play``, ``pause``, ``step``, ``add_point`` and
+            ``delete_point`` are its own, so a notebook cell can drive it too.
+    """
+
+    def __init__(self, session: TrainingSession) -> None:
+        self.session = session
+        self.play = session.play
+        self.pause = session.pause
+        self.step = session.step
+        self.add_point = session.add_point
+        self.delete_point = session.delete_point
+        self._widget: Any = None
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """One dict per training step: ``epoch``, ``unit``, ``loss``, ``accuracy``."""
+        return self.session.history
+
+    @property
+    def widget(self) -> Any:
+        """The notebook widget (made on first use; needs ``autograd-lite[studio]``)."""
+        if self._widget is None:
+            self._widget = make_training_widget(self.session)
+        return self._widget
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        try:
+            widget = self.widget
+        except ImportError:
+            return {"text/plain": f"{self!r}\n({INSTALL_HINT})"}
+        bundle: dict[str, Any] = widget._repr_mimebundle_(include=include, exclude=exclude)
+        return bundle
+
+    def __repr__(self) -> str:
+        s = self.session
+        return f"<TrainingStudio: {len(s.X)} points, epoch {s.epoch} of {s.epochs}>"
+
+
 def studio(
-    out: Value,
+    out: Any,
+    X: Any = None,
+    y: Any = None,
     *,
     model: Any = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     title: str | None = None,
-) -> Studio:
+    **fit_args: Any,
+) -> Studio | TrainingStudio:
     """Backprop Studio for the graph of ``out``: step through its forward and backward pass.
 
     Shown in Jupyter (Notebook, Lab, VS Code, Colab) it is a widget: step forward and
@@ -180,15 +230,30 @@ def studio(
     neuron (click a layer), one neuron's multiply-adds (click a neuron). A graph with
     more than ``max_nodes`` nodes is shown only collapsed.
 
+    ``ag.studio(model, X, y, ...)``, with the arguments of :func:`autograd_lite.train.fit`,
+    trains the network live instead: play, pause, or step one epoch or one batch; the
+    loss curve, the decision boundary and the weights (sign and size) update as it
+    trains; pick a point to see its forward and backward pass through the network;
+    click on the data to add or delete points and keep training. Training runs in a
+    background thread, so the kernel stays free. It needs 2-D data (``X`` of shape
+    (n, 2)) and the widget (``autograd-lite[studio]``).
+
     Args:
-        out: the Value whose graph to show (a loss, an output).
+        out: the Value whose graph to show (a loss, an output); or, with ``X`` and
+            ``y``, the ``nn.MLP`` to train.
+        X, y: the data to train on, as for ``fit``.
         model: an ``nn.MLP`` for the collapsed views, or None.
         max_nodes: the most nodes drawn one by one (more are slow to lay out and hard
             to read); a larger graph needs ``model``.
         title: a title for the saved page; defaults to the output's label.
+        fit_args: with ``X`` and ``y``: ``loss``, ``optimizer``, ``epochs`` (where
+            playing stops), ``batch_size``, ``lr_schedule``, ``l2``, ``seed``,
+            ``threshold``, ``compiled``, as for ``fit`` (``progress`` is accepted and
+            has nothing to do: the widget shows the progress).
 
     Returns:
-        A :class:`Studio`: display it, or ``.save_html(path)`` for a page to keep.
+        A :class:`Studio`: display it, or ``.save_html(path)`` for a page to keep; with
+        ``X`` and ``y``, a :class:`TrainingStudio`.
 
     Raises:
         TypeError: if ``out`` is not a Value, or ``model`` not an ``nn.MLP``.
@@ -206,10 +271,19 @@ def studio(
         >>> [view.name for view in s.views][:4]
         ['network', 'neurons', 'neuron L1 N1', 'neuron L1 N2']
     """
+    if X is not None or y is not None:
+        if X is None or y is None:
+            raise TypeError("studio: the training view needs both X and y")
+        fit_args.pop("progress", None)
+        return TrainingStudio(TrainingSession(out, X, y, **fit_args))
+    if fit_args:
+        raise TypeError(
+            f"studio: {sorted(fit_args)[0]!r} is an argument of the training view, "
+            f"which needs X and y"
+        )
     if not isinstance(out, Value):
         raise TypeError(
-            f"studio: out must be a Value, got {type(out).__name__} "
-            f"(this version shows one graph; it has no training view)"
+            f"studio: out must be a Value (or, with X and y, a model), got {type(out).__name__}"
         )
     if title is not None and not isinstance(title, str):
         raise TypeError(f"studio: title must be a str, got {type(title).__name__}")
