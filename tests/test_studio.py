@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import autograd_lite as ag
 from autograd_lite.backprop_studio import Studio, layout, orders, page, recording, replay, views
+from autograd_lite.backprop_studio.groups import network_names
 from autograd_lite.backprop_studio.recording import record
 from autograd_lite.engine import gradients, topological_order
 from autograd_lite.explain import Explanation
@@ -430,3 +431,27 @@ def test_a_graph_that_is_too_big_and_uses_no_neuron_of_the_model_is_refused():
 def test_model_must_be_a_network():
     with pytest.raises(TypeError, match="studio: model must be an nn.MLP, got Neuron"):
         ag.studio(ag.Value(1.0), model=ag.nn.Neuron(2))
+
+
+def test_changing_a_weight_keeps_the_network_views_and_matches_a_changed_twin():
+    model, loss = network_graph()
+    s = ag.studio(loss, model=model)
+    ids = {n["label"]: n["id"] for n in s.recording.nodes}
+    weight = model.layers[1].neurons[4].w[2]  # L2N5.w3
+    s.set_leaf(ids["L2N5.w3"], 0.75)
+    s.set_leaf(ids["L2N5.w3"], -0.25)  # twice: the stand-in of the stand-in
+    assert weight.data != -0.25  # the model is not changed
+    assert [v.name for v in s.views[:3]] == ["network", "neurons", "neuron L1 N1"]
+    group = s.views[1].groups["gL2N5"]
+    by_id = {n["id"]: n for n in s.recording.nodes}
+    assert "L2N5.w3" in {by_id[m]["label"] for m in group.members}
+    assert len(group.members) == 16 * 3 + 1 + 1
+    twin, _ = network_graph()
+    twin.layers[1].neurons[4].w[2].data = -0.25
+    twin_loss = (twin([0.5, -1.0]) - 1.0) ** 2
+    twin_loss.backward()
+    assert by_id[s.recording.output]["data"] == twin_loss.data
+    names = network_names(model, topological_order(loss))
+    by_label = {n["label"]: n for n in s.recording.nodes}
+    for p, q in zip(model.parameters(), twin.parameters(), strict=True):
+        assert by_label[names[p]]["grad"] == q.grad

@@ -18,7 +18,6 @@ import pytest
 import autograd_lite as ag
 from autograd_lite.backprop_studio import page
 from autograd_lite.engine import gradients, topological_order
-from autograd_lite.explain import Explanation
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import WebDriverException  # noqa: E402
@@ -100,7 +99,8 @@ def check_every_step(page: Page, out: ag.Value) -> None:
     """
     order = topological_order(out)
     ops = [node for node in order if node.parents]
-    rows = list(Explanation(out, 1.0))
+    out.backward()  # the engine's own pass: .grad, and the rows ag.explain reads from it
+    rows = list(ag.explain(out))
     index = {node: k for k, node in enumerate(order)}
     assert page.steps() == len(ops) + 1 + len(rows)
 
@@ -131,9 +131,8 @@ def check_every_step(page: Page, out: ag.Value) -> None:
         assert [n["grad"] for n in state["nodes"]] == [running.get(node) for node in order]
         assert [n["data"] for n in state["nodes"]] == [node.data for node in order]
 
-    # after the last step, every gradient is the engine's and the .grad backward() writes
+    # after the last step, every gradient is the engine's and the .grad backward() wrote
     engine = gradients(out)
-    out.backward()
     final = page.state(page.steps())["nodes"]
     for node, shown in zip(order, final, strict=True):
         assert shown["grad"] == engine[node]

@@ -63,6 +63,8 @@ class Studio:
         self.max_nodes = max_nodes
         self.title = title
         self._widget: Any = None
+        # a leaf changed in the widget is a new Value, standing for the original
+        self._stand_ins: dict[Value, Value] = {}
         self._show(output)
 
     def _show(self, output: Value) -> None:
@@ -74,11 +76,11 @@ class Studio:
                 f"pass model= to see it collapsed by layer and neuron, else record a smaller "
                 f"expression or pass a larger max_nodes"
             )
-        names = network_names(self.model, order) if self.model is not None else None
+        names = None if self.model is None else network_names(self.model, order, self._stand_ins)
         recorded = record(output, MAX_NODES, names)
         shown = [views.full_view()] if len(order) <= self.max_nodes else []
         if self.model is not None:
-            shown += views.network_views(self.model, recorded, order)
+            shown += views.network_views(self.model, recorded, order, self._stand_ins)
         if not shown:
             raise ValueError(
                 f"studio: this graph has {len(order):,} nodes, more than max_nodes="
@@ -142,7 +144,21 @@ class Studio:
             or not math.isfinite(value)
         ):
             raise ValueError(f"set_leaf: value must be a finite number, got {value!r}")
-        self._show(replay(self.output, {ids[node_id]: float(value)}))
+        index = ids[node_id]
+        old = topological_order(self.output)[index]
+        new_output = replay(self.output, {index: float(value)})
+        new = topological_order(new_output)[index]
+        original = next((o for o, n in self._stand_ins.items() if n is old), old)
+        before = self._stand_ins.get(original)
+        self._stand_ins[original] = new
+        try:
+            self._show(new_output)
+        except BaseException:
+            if before is None:
+                del self._stand_ins[original]
+            else:
+                self._stand_ins[original] = before
+            raise
         if self._widget is not None:
             with self._widget.hold_sync():  # one update: the views match the recording
                 self._widget.views = self._views_json()

@@ -51,13 +51,16 @@ def check_model(model: Any) -> None:
         raise TypeError(f"studio: model must be an nn.MLP, got {type(model).__name__}")
 
 
-def network_names(model: Any, order: list[Value]) -> dict[Value, str]:
+def network_names(
+    model: Any, order: list[Value], stand_ins: dict[Value, Value] | None = None
+) -> dict[Value, str]:
     """Names for a network's unlabelled leaves: ``L2N5.w3`` and ``L2N5.b`` for a weight and
     a bias (counting from 1), ``x1, x2, ...`` for the inputs the first layer multiplies.
 
     Args:
         model: an ``nn.MLP``.
         order: the graph's nodes (only leaves found in it are named).
+        stand_ins: as for :func:`neuron_groups`.
     """
     in_graph = set(order)
     names: dict[Value, str] = {}
@@ -71,25 +74,38 @@ def network_names(model: Any, order: list[Value]) -> dict[Value, str]:
             x = node.parents[1]
             if not x.parents and x not in names:
                 names[x] = f"x{first.index(node.parents[0]) + 1}"
+    for old, new in (stand_ins or {}).items():
+        if old in names:
+            names[new] = names[old]
     return {v: n for v, n in names.items() if v in in_graph}
 
 
-def neuron_groups(model: Any, order: list[Value], ids: dict[Value, str]) -> list[list[Group]]:
+def neuron_groups(
+    model: Any,
+    order: list[Value],
+    ids: dict[Value, str],
+    stand_ins: dict[Value, Value] | None = None,
+) -> list[list[Group]]:
     """The groups of each layer's neurons found in a graph (layers without any are left out).
 
     Args:
         model: an ``nn.MLP``.
         order: the graph's nodes in topological order.
         ids: each node's id.
+        stand_ins: leaves of the graph that stand for a parameter of the model (a
+            weight the learner changed in the studio is a new Value), by that parameter.
 
     Returns:
         One list per layer that appears in the graph, of its neurons' groups.
     """
+    stand_ins = stand_ins or {}
+    stands_for = {new: old for old, new in stand_ins.items()}
     users: dict[Value, list[Value]] = {}
     for node in order:
         for parent in node.parents:
-            users.setdefault(parent, []).append(node)
-    position = {node: k for k, node in enumerate(order)}
+            users.setdefault(stands_for.get(parent, parent), []).append(node)
+    position = {stands_for.get(node, node): k for k, node in enumerate(order)}
+    ids = {stands_for.get(node, node): i for node, i in ids.items()}
     layers = []
     for i, layer in enumerate(model.layers, start=1):
         groups = []

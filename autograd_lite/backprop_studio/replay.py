@@ -1,10 +1,11 @@
 """Running a recorded graph again with other values at its leaves.
 
 When a learner changes a leaf in the studio, the engine computes the new values and
-local derivatives: each op node is made again, from its copied parents, by the same
-node makers that made it the first time (so by the same primitive, with its forward
-and derivative formulas from the one table in :mod:`autograd_lite.primitives`). The
-learner's own Values are not touched.
+local derivatives: each op node is made again, from its new parents, by the same node
+makers that made it the first time (so by the same primitive, with its forward and
+derivative formulas from the one table in :mod:`autograd_lite.primitives`). The
+changed leaf is a new Value; the other leaves are the same objects; none of the
+learner's Values is changed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from ..primitives import WithNumber
 
 
 def replay(output: Value, leaf_values: dict[int, float]) -> Value:
-    """A copy of ``output``'s graph with some leaves holding new values.
+    """``output``'s graph made again with some leaves holding new values.
 
     Args:
         output: the Value whose graph to copy.
@@ -22,7 +23,8 @@ def replay(output: Value, leaf_values: dict[int, float]) -> Value:
             :func:`autograd_lite.engine.topological_order` of ``output``.
 
     Returns:
-        The copy's output; its graph has the same shape, order and labels.
+        The new output; its graph has the same shape, order and labels (the same
+        topological order, position for position).
 
     Raises:
         ValueError: if an index is not a leaf's, or an op's domain refuses a new value
@@ -42,7 +44,10 @@ def replay(output: Value, leaf_values: dict[int, float]) -> Value:
     for index, node in enumerate(order):
         prim = node.primitive
         if prim is None:
-            copy = Value(leaf_values.get(index, node.data), label=node.label)
+            copies[node] = (
+                Value(leaf_values[index], label=node.label) if index in leaf_values else node
+            )
+            continue
         elif isinstance(prim, WithNumber):
             copy = _with_number(prim, copies[node.parents[0]], node.number)  # type: ignore[arg-type]
         elif len(node.parents) == 1:

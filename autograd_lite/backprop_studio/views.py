@@ -63,16 +63,22 @@ def full_view() -> View:
     return View(FULL, "the whole graph")
 
 
-def network_views(model: Any, recording: Recording, order: list[Value]) -> list[View]:
+def network_views(
+    model: Any,
+    recording: Recording,
+    order: list[Value],
+    stand_ins: dict[Value, Value] | None = None,
+) -> list[View]:
     """The collapsed views of a network's graph (none if no neuron of it is in the graph).
 
     Args:
         model: an ``nn.MLP`` whose parameters the graph uses.
         recording: the graph's recording.
         order: the graph's nodes in topological order (the recording's order).
+        stand_ins: as for :func:`.groups.neuron_groups`.
     """
     ids = {node: rec["id"] for node, rec in zip(order, recording.nodes, strict=True)}
-    layers = neuron_groups(model, order, ids)
+    layers = neuron_groups(model, order, ids, stand_ins)
     if not layers:
         return []
     neurons = [g for layer in layers for g in layer]
