@@ -50,8 +50,9 @@ class Studio:
     Make one with :func:`studio`.
 
     Attributes:
-        output: the Value shown (after a leaf is changed in the widget, a copy of the
-            graph with the new value; the Values you passed are never changed).
+        output: the Value shown (after a leaf is changed in the widget, the output of
+            the graph made again with the new value; the Values you passed are never
+            changed).
         model: the network whose neurons and layers the collapsed views group, or None.
         recording: the :class:`Recording` of its steps.
         views: the :class:`~.views.View` s, each with its SVG; the first is shown first.

@@ -140,8 +140,9 @@ function render({ model, el }) {
   function total() {
     return rec.forward.length + rec.backward[order].length;
   }
+  let parts = new Map(); // the drawing's groups by id, found once per view
   function svgPart(id) {
-    return graph.querySelector(`[id="${id}"]`);
+    return parts.get(id) || null;
   }
   function setClass(id, cls, on) {
     const g = svgPart(id);
@@ -153,6 +154,7 @@ function render({ model, el }) {
 
   function loadSvg() {
     graph.innerHTML = view.svg;
+    parts = new Map([...graph.querySelectorAll("g[id]")].map((g) => [g.id, g]));
     for (const n of rec.nodes) {
       const g = svgPart(n.id);
       if (!g) continue;
