@@ -143,8 +143,12 @@ def test_assign_instead_of_add_marks_the_node_used_twice_by_one_op():
     assert wrong["nodes"][ids["a"]]["true"] == 8.0
     assert wrong["nodes"][ids["x"]]["got"] == 4.0  # 1 × 4, replaced by 1 × 4
     assert wrong["nodes"][ids["x"]]["true"] == 16.0
-    # depth first from b visits a once, after b has added both of its terms: right
-    assert rec.wrong["naive"] == {"first": None, "nodes": {}}
+    # the naive recursion goes into a after b's first term, and again after its second:
+    # a passes on 4 (true 8), then 8, so x gets 1·4 + 1·4 + 1·8 + 1·8 = 24 (true 16)
+    naive = rec.wrong["naive"]
+    assert naive["first"] == ids["a"]
+    assert naive["nodes"][ids["a"]]["got"] == 4.0
+    assert naive["nodes"][ids["x"]]["got"] == 24.0
 
 
 def test_naive_order_marks_the_reused_node_passed_on_too_soon():
@@ -160,18 +164,24 @@ def test_naive_order_marks_the_reused_node_passed_on_too_soon():
     wrong = rec.wrong["naive"]
     assert wrong["first"] == ids["c"]
     assert wrong["nodes"][ids["c"]]["got"] == 1.0  # out's term only; d's 2 came later
+    assert wrong["nodes"][ids["c"]]["step"] == 2
     assert wrong["nodes"][ids["c"]]["true"] == 3.0
-    assert wrong["nodes"][ids["x"]] == {"got": -3.0, "true": -9.0, "step": 3}
+    # x gets w·1 when c passes on 1, then w·3 when c passes on again: -12 (true 3w = -9)
+    assert wrong["nodes"][ids["x"]] == {"got": -12.0, "true": -9.0, "step": 6}
+    assert wrong["nodes"][ids["w"]] == {"got": 8.0, "true": 6.0, "step": 7}
     assert set(wrong["nodes"]) == {ids["c"], ids["x"], ids["w"]}
-    # the naive steps pass c on (step 3) before d adds into it (step 5)
+    # the recursion goes into c (step 2) before d adds into it (step 5)
     naive = rec.backward["naive"]
-    assert [(s["node"], s["parent"]) for s in naive[1:]] == [
-        (ids["out"], ids["c"]),
-        (ids["out"], ids["d"]),
-        (ids["c"], ids["x"]),
-        (ids["c"], ids["w"]),
-        (ids["d"], ids["c"]),
+    assert [(s["node"], s["parent"], s["k"]) for s in naive[1:]] == [
+        (ids["out"], ids["c"], 0),
+        (ids["c"], ids["x"], 0),
+        (ids["c"], ids["w"], 1),
+        (ids["out"], ids["d"], 1),
+        (ids["d"], ids["c"], 0),
+        (ids["c"], ids["x"], 0),
+        (ids["c"], ids["w"], 1),
     ]
+    assert [s["upstream"] for s in naive[2:4]] == [1.0, 1.0]
     assert naive[5]["after"] == 3.0
 
 
@@ -387,6 +397,21 @@ def test_weights_are_named_by_layer_neuron_and_input():
     model, loss = network_graph(sizes=(2, 1))
     labels = {n["label"] for n in ag.studio(loss, model=model).recording.nodes}
     assert {"L1N1.w1", "L1N1.w2", "L1N1.b", "L1N2.b", "L2N1.w2", "L2N1.b"} <= labels
+
+
+def test_the_naive_order_is_left_out_where_its_steps_would_explode():
+    x = ag.Value(1.01, label="x")
+    for _ in range(20):
+        x = x * x  # each level doubles the paths: the recursion would take 2^20 steps
+    rec = record(x)
+    assert set(rec.backward) == {"engine", "assign"} and set(rec.wrong) == {"assign"}
+    # a network is wide rather than deep: there it is recorded, and wrong
+    model, loss = network_graph()
+    big = ag.studio(loss, model=model).recording
+    assert len(big.backward["naive"]) < 3 * len(big.backward["engine"])
+    assert big.wrong["naive"]["first"] is not None
+    # with one output neuron nothing but the inputs is used twice: the naive order is right
+    assert record(network_graph(sizes=(2, 1))[1]).wrong["naive"]["first"] is None
 
 
 def test_a_small_network_gets_the_whole_graph_and_the_collapsed_views():

@@ -184,15 +184,17 @@ def test_naive_order_marks_the_reused_node_on_the_drawing(browser, tmp_path):
     assert state["marks"]["first"] == ids["c"]
     assert set(state["marks"]["wrong"]) == {ids["c"], ids["x"], ids["w"]}
     grads = {n["label"]: n["grad"] for n in state["nodes"]}
-    assert (grads["x"], grads["w"]) == (-3.0, 2.0)  # the truth is 3w = -9 and 3x = 6
+    assert (grads["x"], grads["w"]) == (-12.0, 8.0)  # the truth is 3w = -9 and 3x = 6
     # the mark is on the drawing itself: a class on the node's SVG group
     group = browser.find_element(By.ID, ids["c"])
     assert "agl-first-wrong" in group.get_attribute("class")
     assert (
         "the first wrong gradient is c's" in browser.find_element(By.CLASS_NAME, "agl-warning").text
     )
-    # before c passes its gradient on, nothing is marked yet
-    assert page.state(page.steps() - 4)["marks"] == {"first": None, "wrong": []}
+    # c passes on its gradient at step 6 (3 forward, the seed, out's edge into c, then
+    # c's into x): nothing is marked before, and only c then
+    assert page.state(5)["marks"] == {"first": None, "wrong": []}
+    assert page.state(6)["marks"] == {"first": ids["c"], "wrong": [ids["c"]]}
     page.call("order('engine')")
     assert page.state(page.steps())["marks"] == {"first": None, "wrong": []}
 
@@ -209,8 +211,10 @@ def test_assign_for_add_marks_the_node_an_op_uses_twice(browser, tmp_path):
     assert state["marks"]["first"] == ids["a"]
     grads = {n["label"]: n["grad"] for n in state["nodes"]}
     assert (grads["a"], grads["x"]) == (4.0, 4.0)  # the truth is 2a = 8 and 16
-    page.call("order('naive')")
-    assert page.state()["marks"]["first"] is None  # this graph does not trip the naive order
+    page.call("order('naive')")  # goes into a before b's second term is in: 4, true 8
+    state = page.state(page.steps())
+    assert state["marks"]["first"] == ids["a"]
+    assert {n["label"]: n["grad"] for n in state["nodes"]}["x"] == 24.0  # the truth is 16
 
 
 def test_clicking_a_node_shows_its_chain_rule_back_to_the_output(browser, tmp_path):
@@ -443,3 +447,15 @@ def test_the_training_view_draws_the_state_and_sends_what_the_learner_does(brows
     Select(browser.find_element(By.CLASS_NAME, "agl-click")).select_by_value("delete")
     ActionChains(browser).move_to_element(point).click().perform()
     assert sent() == [{"type": "delete", "index": 9}]
+
+
+def test_a_naive_order_too_long_to_play_is_offered_disabled(browser, tmp_path):
+    x = ag.Value(1.01, label="x")
+    for _ in range(20):
+        x = x * x
+    view = open_studio(browser, tmp_path, x)
+    option = browser.find_element(By.CSS_SELECTOR, '.agl-order option[value="naive"]')
+    assert option.get_attribute("disabled") == "true"
+    assert "too many steps" in option.text
+    with pytest.raises(WebDriverException, match="order must be one of engine,assign"):
+        view.call("order('naive')")

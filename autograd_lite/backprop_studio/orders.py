@@ -4,11 +4,12 @@ Backprop adds each edge's ``local × upstream`` into the parent's gradient, and 
 may pass its gradient on only once all of its users have added theirs. Two slips break
 that, and both go unnoticed on a graph where nothing is used twice:
 
-* **naive order**: walk from the output depth first, each node passing its gradient on
-  as soon as the walk reaches it (once). A node used twice can be reached through its
-  first user before its second user has added in: it passes on a partial gradient, and
-  every node upstream of it comes out wrong. A topological order (each node after all
-  of its users) is what prevents it.
+* **naive order**: recursion from the output, as learners first write it,
+  ``def visit(n): for each parent p of n: p.grad += local × n.grad; visit(p)``. A node
+  used twice is visited after its first use has added in and before the second has:
+  it passes on a partial gradient (and later passes on again), so every node upstream
+  of it comes out wrong. A topological order (each node after all of its users, each
+  visited once) is what prevents it.
 * **``=`` for ``+=``**: each contribution overwrites the last, so a node used twice (or
   used twice by one op, as in ``x + x``) keeps only one of them.
 
@@ -23,7 +24,8 @@ from typing import Any
 
 from ..engine import Value
 
-Edge = tuple[Value, Value, float]  # (node, parent, ∂node/∂parent)
+# (node, parent, ∂node/∂parent, which of the node's parents: x + x has two edges from x)
+Edge = tuple[Value, Value, float, int]
 
 
 def _seed(output: Value) -> dict[str, Any]:
@@ -39,29 +41,32 @@ def _seed(output: Value) -> dict[str, Any]:
     }
 
 
+def _edge_step(edge: Edge, grad: dict[Value, float], assign: bool) -> dict[str, Any]:
+    """One edge: ``local × node's gradient`` added into (or, with ``assign``, put in
+    place of) the parent's gradient in ``grad``, which it updates."""
+    node, parent, local, k = edge
+    upstream = grad[node]
+    contribution = local * upstream
+    before = grad.get(parent)
+    after = contribution if assign or before is None else before + contribution
+    grad[parent] = after
+    return {
+        "node": node,
+        "parent": parent,
+        "local": local,
+        "upstream": upstream,
+        "contribution": contribution,
+        "before": before,
+        "after": after,
+        "assign": assign,
+        "k": k,
+    }
+
+
 def _run(output: Value, edges: list[Edge], assign: bool) -> list[dict[str, Any]]:
     """The seed, then ``edges`` in the order given, with the running gradients."""
     grad: dict[Value, float] = {output: 1.0}
-    steps = [_seed(output)]
-    for node, parent, local in edges:
-        upstream = grad[node]
-        contribution = local * upstream
-        before = grad.get(parent)
-        after = contribution if assign or before is None else before + contribution
-        grad[parent] = after
-        steps.append(
-            {
-                "node": node,
-                "parent": parent,
-                "local": local,
-                "upstream": upstream,
-                "contribution": contribution,
-                "before": before,
-                "after": after,
-                "assign": assign,
-            }
-        )
-    return steps
+    return [_seed(output)] + [_edge_step(edge, grad, assign) for edge in edges]
 
 
 def engine_steps(output: Value, edges: list[Edge]) -> list[dict[str, Any]]:
@@ -75,30 +80,37 @@ def assign_steps(output: Value, edges: list[Edge]) -> list[dict[str, Any]]:
     return _run(output, edges, assign=True)
 
 
-def naive_steps(output: Value, edges: list[Edge]) -> list[dict[str, Any]]:
-    """Depth first from the output: a node passes its gradient to its parents when the
-    walk first reaches it, then the walk goes into each parent not yet visited.
+def naive_steps(output: Value, edges: list[Edge], max_steps: int) -> list[dict[str, Any]] | None:
+    """The naive recursion: each edge adds ``local × (the node's gradient so far)`` into
+    its parent, and the walk goes into that parent at once, before the node's next edge.
 
-    This is the recursive ``def visit(n): n.pass_on(); for p in n.parents: visit(p)``
-    with a visited set, written with an explicit stack so that deep graphs work.
+    Written with an explicit stack, so that deep graphs work. The number of steps grows
+    with the number of paths through the graph, which explodes on a network's graph.
+
+    Args:
+        output: the output.
+        edges: the graph's edges, each node's in the order of its parents.
+        max_steps: give up beyond this many steps.
+
+    Returns:
+        The steps, or None if there would be more than ``max_steps``.
     """
     edges_of: dict[Value, list[Edge]] = {}
     for edge in edges:
         edges_of.setdefault(edge[0], []).append(edge)
-    ordered: list[Edge] = []
-    visited = {output}
-    stack = [output]
+    grad: dict[Value, float] = {output: 1.0}
+    steps = [_seed(output)]
+    stack = [iter(edges_of.get(output, []))]  # each frame: the rest of a node's edges
     while stack:
-        node = stack.pop()
-        ordered.extend(edges_of.get(node, []))
-        unvisited = []
-        for parent in node.parents:  # x + x lists x twice: visit it once
-            if parent not in visited:
-                visited.add(parent)
-                unvisited.append(parent)
-        # pushed in reverse, so the first parent is visited (and its subtree done) first
-        stack.extend(reversed(unvisited))
-    return _run(output, ordered, assign=False)
+        following = next(stack[-1], None)
+        if following is None:
+            stack.pop()
+            continue
+        if len(steps) > max_steps:
+            return None
+        steps.append(_edge_step(following, grad, assign=False))
+        stack.append(iter(edges_of.get(following[1], [])))  # visit the parent at once
+    return steps
 
 
 def wrong_nodes(
@@ -109,7 +121,8 @@ def wrong_nodes(
     A node's gradient "comes out" when it is passed on to the node's parents (its first
     step as the upstream node), or, for a leaf, after the last step. The first wrong
     node is the one whose wrong gradient comes out earliest: with the naive order, the
-    reused node that passed its gradient on too soon.
+    reused node that passed its gradient on too soon (a node that passes its gradient
+    on more than once comes out at the first time).
 
     Args:
         steps: backward steps whose ``node`` and ``parent`` are ids.

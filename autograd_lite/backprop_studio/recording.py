@@ -9,7 +9,8 @@ A :class:`Recording` is plain data (it becomes JSON for the browser):
   :func:`autograd_lite.explain` (``dL/da += ∂n/∂a × dL/dn``), each with the running
   gradient of ``a`` after it. After the last one every node's gradient is the engine's;
 * two **wrong orders** that learners write (see :mod:`.orders`), each with its own
-  backward steps and the nodes whose gradient comes out wrong.
+  backward steps and the nodes whose gradient comes out wrong (the naive one only
+  where its steps stay few: they grow with the number of paths through the graph).
 
 Step ``0`` is "nothing computed": the leaves hold their values, nothing else is known.
 """
@@ -25,6 +26,9 @@ from ..explain import Explanation
 from . import orders
 
 MAX_NODES = 5_000  # beyond this the steps alone make a page of many megabytes
+# The naive order's steps grow with the number of paths; it is recorded only while it
+# takes at most this many times the engine's steps.
+NAIVE_STEPS_PER_EDGE = 20
 
 
 @dataclass
@@ -38,12 +42,13 @@ class Recording:
             (the engine's ``d out / d node``).
         output: the id of the output node.
         forward: one dict per op node: ``node`` and ``text`` (``n3 = x * w = 2 * -3 = -6``).
-        backward: ``{"engine": steps, "naive": steps, "assign": steps}``; a step is a
+        backward: ``{"engine": steps, "assign": steps, "naive": steps}`` (no
+            ``"naive"`` where it would take more than 20 times the engine's steps); a step is a
             dict with ``node``, ``parent``, ``local``, ``upstream``, ``contribution``,
             ``before`` (the parent's gradient before it, None when it had none),
             ``after``, ``assign`` (``=`` rather than ``+=``), ``k`` (which of the node's
             parents) and ``text``.
-        wrong: for ``"naive"`` and ``"assign"``: ``{"first": id or None, "nodes": {id:
+        wrong: for ``"assign"`` and ``"naive"``: ``{"first": id or None, "nodes": {id:
             {"got", "true", "step"}}}``, see :func:`.orders.wrong_nodes`.
     """
 
@@ -133,26 +138,29 @@ def record(
     forward = [
         {"node": ids[node], "text": forward_text(node, names)} for node in order if node.parents
     ]
-    edges = [(s.node, s.parent, s.local) for s in explanation]
+    slots: dict[Value, int] = {}
+    edges = []
+    for s in explanation:  # a node's edges come together, in the order of its parents
+        slots[s.node] = slots.get(s.node, -1) + 1
+        edges.append((s.node, s.parent, s.local, slots[s.node]))
     backward = {
         "engine": orders.engine_steps(output, edges),
-        "naive": orders.naive_steps(output, edges),
         "assign": orders.assign_steps(output, edges),
     }
+    naive = orders.naive_steps(output, edges, NAIVE_STEPS_PER_EDGE * len(edges) + 100)
+    if naive is not None:  # else too many to play: the page leaves that order out
+        backward["naive"] = naive
     out_name = names[output]
     for steps in backward.values():
-        slots: dict[Value, int] = {}
         for step in steps:
             step["text"] = backward_text(step, names, out_name)
-            if step["parent"] is not None:
-                # which of the node's parents this edge is (x + x has two edges from x)
-                step["k"] = slots[step["node"]] = slots.get(step["node"], -1) + 1
             step["node"] = ids[step["node"]]
             step["parent"] = ids[step["parent"]] if step["parent"] is not None else None
     truth = {ids[n]: g for n, g in true_grads.items()}
-    wrong = {
+    wrong: dict[str, dict[str, Any]] = {
         variant: orders.wrong_nodes(backward[variant], truth, ids[output])
         for variant in ("naive", "assign")
+        if variant in backward
     }
     return Recording(nodes, ids[output], forward, backward, wrong)
 

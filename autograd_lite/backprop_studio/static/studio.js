@@ -102,12 +102,20 @@ function render({ model, el }) {
     <div class="agl-info"></div>`;
   const $ = (sel) => el.querySelector(sel);
   const select = $(".agl-order");
-  for (const [value, text] of Object.entries(ORDERS)) {
-    const opt = document.createElement("option");
-    opt.value = value;
-    opt.textContent = text;
-    select.appendChild(opt);
+  function fillOrders() {
+    // the naive order is left out where its steps would be too many (a network's graph)
+    select.innerHTML = "";
+    for (const [value, text] of Object.entries(ORDERS)) {
+      const opt = document.createElement("option");
+      opt.value = value;
+      opt.textContent = value in rec.backward ? text : `${text} (too many steps here)`;
+      opt.disabled = !(value in rec.backward);
+      select.appendChild(opt);
+    }
+    if (!(order in rec.backward)) order = "engine";
+    select.value = order;
   }
+  fillOrders();
   const graph = $(".agl-graph");
   const viewSelect = $(".agl-view");
 
@@ -267,7 +275,7 @@ function render({ model, el }) {
         `${ORDERS[order]}: the first wrong gradient is ${name}'s, at step ${at}: ` +
         `${fmt(w.got)} where the engine has ${fmt(w.true)}. ` +
         (order === "naive"
-          ? "It was passed on before all of the node's users had added into it."
+          ? "It was passed on before all of the node's users had added into it (a topological order visits each node once, after all of its users)."
           : "A later contribution replaced an earlier one instead of adding to it.");
     }
     $(".agl-slider").max = String(total());
@@ -397,6 +405,7 @@ function render({ model, el }) {
   });
   model.on("change:recording", () => {
     rec = decode(model.get("recording"));
+    fillOrders();
     views = model.get("views");
     view = views.find((v) => v.name === view.name) || views[0];
     fillViews();
@@ -420,7 +429,7 @@ function render({ model, el }) {
       return k;
     },
     order: (name) => {
-      if (!(name in ORDERS)) throw new Error(`order must be one of ${Object.keys(ORDERS)}`);
+      if (!(name in rec.backward)) throw new Error(`order must be one of ${Object.keys(rec.backward)}`);
       order = name;
       select.value = name;
       go(k);
@@ -432,6 +441,7 @@ function render({ model, el }) {
       return view.name;
     },
     select: (id) => {
+      if (id !== null && !rec.nodes.some((n) => n.id === id)) throw new Error(`no node with id ${id}`);
       selected = id;
       drawInfo();
       return $(".agl-info").innerText;
