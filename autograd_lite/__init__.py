@@ -39,6 +39,7 @@ __all__ = [
     "explain_forward",
     "compile",
     "draw_dot",
+    "studio",
     *_SUBMODULES,
 ]
 
@@ -50,4 +51,6 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(".compiler", __name__).compile
     if name == "draw_dot":  # viz.draw_dot, by the name the micrograd lecture uses
         return importlib.import_module(".viz.graph", __name__).draw_dot
+    if name == "studio":  # the studio and its widget load only when one is made
+        return importlib.import_module(".backprop_studio", __name__).studio
     raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")

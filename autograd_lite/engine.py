@@ -577,6 +577,24 @@ def _reflected(prim: Primitive, other: object, a: Value) -> Value:
     return _with_number(P.NUMBER_FIRST[prim], a, number)
 
 
+def make_node(
+    prim: Primitive | WithNumber, parents: Sequence[Value], number: float | None = None
+) -> Value:
+    """The node ``prim`` makes from ``parents`` (and the number of a WithNumber op).
+
+    What the operators and methods of Value do, for a primitive given as data: used to
+    make a recorded graph again (unpickling, the studio's replay with new leaf values).
+    Outside ``no_grad`` it records its parents, as every op does.
+    """
+    if isinstance(prim, WithNumber):
+        return _with_number(prim, parents[0], number)  # type: ignore[arg-type]
+    if len(parents) == 1:
+        return _unary(prim, parents[0])
+    if len(parents) == 2:
+        return _binary(prim, parents[0], parents[1])
+    raise ValueError(f"make_node: {prim!r} takes one or two parents, got {len(parents)}")
+
+
 def _compared(other: object) -> float | int | None:
     """The number to compare a Value with: other's data, or other itself if it is a number.
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import Value, _binary, _leaf, _unary, _with_number, is_recording, recording
+from .engine import Value, _leaf, is_recording, make_node, recording
 from .primitives import Primitive, WithNumber
 
 __all__ = ["copy_value", "reduce_value"]
@@ -119,14 +119,7 @@ def _unpickle(
         if not is_recording():  # unpickled under no_grad: the graph is restored all the same
             with recording(True):
                 return _unpickle(prim, parents, number, data, grad, label)
-        if isinstance(prim, WithNumber):
-            node = _with_number(prim, parents[0], number)  # type: ignore[arg-type]
-        elif len(parents) == 1:
-            node = _unary(prim, parents[0])
-        elif len(parents) == 2:
-            node = _binary(prim, parents[0], parents[1])
-        else:
-            raise ValueError(f"unpickle: no node maker for {prim!r} of {len(parents)} parents")
+        node = make_node(prim, parents, number)
         node.data = data  # the same number, unless another machine's libm rounds otherwise
         node.label = label
     node.grad = grad

@@ -1,0 +1,463 @@
+"""Backprop Studio in a real browser: saved pages driven through ``window.autogradLiteStudio``.
+
+Headless Chromium with its driver (Debian's ``chromium`` and ``chromium-driver``, which
+``.ci/run`` installs) and ``selenium`` from PyPI; without them these tests skip. The
+browser is started with every host name unresolvable, so a page that tried to load
+anything from the network would fail here.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import autograd_lite as ag
+from autograd_lite.backprop_studio import page
+from autograd_lite.engine import gradients, topological_order
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
+    "--disable-background-networking --disable-component-update --disable-sync"
+).split()
+OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND"
+
+
+def _find(*names: str) -> str | None:
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    binary = _find("chromium", "chromium-browser", "google-chrome")
+    driver_path = _find("chromedriver")
+    if binary is None or driver_path is None:
+        pytest.skip(
+            "no headless Chromium and chromedriver here (apt-get install chromium chromium-driver)"
+        )
+    profile = tempfile.mkdtemp(prefix="studio-chromium-")
+    options = webdriver.ChromeOptions()
+    for flag in [*FLAGS, OFFLINE, f"--user-data-dir={profile}", "--window-size=1200,800"]:
+        options.add_argument(flag)
+    options.binary_location = binary
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    try:
+        driver = webdriver.Chrome(options=options, service=Service(driver_path))
+    except WebDriverException as e:
+        pytest.skip(f"Chromium would not start: {e.msg}")
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+class Page:
+    """A saved studio page open in the browser, driven through its hook."""
+
+    def __init__(self, driver, path: Path) -> None:
+        self.driver = driver
+        driver.get(path.as_uri())
+        assert self.errors() == []
+
+    def call(self, js: str):
+        return self.driver.execute_script(f"return window.autogradLiteStudio.{js}")
+
+    def steps(self) -> int:
+        return self.call("steps()")
+
+    def state(self, k: int | None = None) -> dict:
+        if k is not None:
+            self.call(f"step({k})")
+        return self.call("state()")
+
+    def errors(self) -> list:
+        return [e for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def open_studio(browser, tmp_path: Path, out: ag.Value, name: str = "page.html") -> Page:
+    return Page(browser, ag.studio(out).save_html(tmp_path / name))
+
+
+def check_every_step(page: Page, out: ag.Value) -> None:
+    """Walk all the steps, checking each state against the engine and explain.
+
+    Forward: after step k the first k op nodes (topological order) have their values
+    and no other op node does; no gradient is known. Backward: the seed, then explain's
+    rows one by one, each adding local × upstream into its parent, whose running sum
+    the page must show; nodes not reached show null, never 0.
+    """
+    order = topological_order(out)
+    ops = [node for node in order if node.parents]
+    out.backward()  # the engine's own pass: .grad, and the rows ag.explain reads from it
+    rows = list(ag.explain(out))
+    index = {node: k for k, node in enumerate(order)}
+    assert page.steps() == len(ops) + 1 + len(rows)
+
+    state = page.state(0)
+    assert (state["phase"], state["step"]) == ("forward", 0)
+    for node, shown in zip(order, state["nodes"], strict=True):
+        assert shown["id"] == f"n{index[node]}" and shown["op"] == node.op
+        assert shown["data"] == (None if node.parents else node.data)
+        assert shown["grad"] is None
+
+    for k in range(1, len(ops) + 1):
+        state = page.state(k)
+        assert state["phase"] == "forward"
+        known = set(ops[:k])
+        for node, shown in zip(order, state["nodes"], strict=True):
+            reached = not node.parents or node in known
+            assert shown["data"] == (node.data if reached else None)
+            assert shown["grad"] is None
+
+    running: dict[ag.Value, float] = {out: 1.0}
+    state = page.state(len(ops) + 1)
+    assert state["phase"] == "backward"
+    assert [n["grad"] for n in state["nodes"]] == [1.0 if n is out else None for n in order]
+    for k, row in enumerate(rows, start=len(ops) + 2):
+        running[row.parent] = running.get(row.parent, 0.0) + row.local * row.upstream
+        state = page.state(k)
+        assert state["phase"] == "backward" and state["step"] == k
+        assert [n["grad"] for n in state["nodes"]] == [running.get(node) for node in order]
+        assert [n["data"] for n in state["nodes"]] == [node.data for node in order]
+
+    # after the last step, every gradient is the engine's and the .grad backward() wrote
+    engine = gradients(out)
+    final = page.state(page.steps())["nodes"]
+    for node, shown in zip(order, final, strict=True):
+        assert shown["grad"] == engine[node]
+        assert shown["grad"] == node.grad
+
+
+def test_every_step_of_a_tanh_neuron(browser, tmp_path):
+    x, w, b = ag.Value(2.0, label="x"), ag.Value(-0.5, label="w"), ag.Value(0.3, label="b")
+    out = (x * w + b).tanh()
+    page = open_studio(browser, tmp_path, out)
+    assert page.steps() == 3 + 1 + 5
+    check_every_step(page, out)
+    assert page.errors() == []
+
+
+def test_every_step_of_a_2_2_1_network_on_one_sample(browser, tmp_path):
+    model = ag.nn.MLP(2, [2, 1], activation="tanh", seed=1)
+    prediction = model([0.5, -1.5])
+    loss = (prediction - 1.0) ** 2
+    page = open_studio(browser, tmp_path, loss)
+    check_every_step(page, loss)
+    # and the parameters' gradients are the ones the model's backward gives
+    final = {n["id"]: n["grad"] for n in page.state()["nodes"]}
+    ids = {node: f"n{k}" for k, node in enumerate(topological_order(loss))}
+    for p in model.parameters():
+        assert final[ids[p]] == p.grad
+
+
+def test_the_page_runs_with_the_network_switched_off(browser, tmp_path):
+    x = ag.Value(1.5, label="x")
+    page = open_studio(browser, tmp_path, (x * x).exp())
+    # every host name fails to resolve in this browser; nothing was requested anyway
+    resources = browser.execute_script("return performance.getEntriesByType('resource').length")
+    assert resources == 0
+    # d exp(x²)/dx = 2x exp(x²)
+    assert page.state(page.steps())["nodes"][0]["grad"] == pytest.approx(3.0 * math.exp(2.25))
+    assert page.errors() == []
+
+
+def test_naive_order_marks_the_reused_node_on_the_drawing(browser, tmp_path):
+    x, w = ag.Value(2.0, label="x"), ag.Value(-3.0, label="w")
+    c = x * w
+    c.label = "c"
+    out = c + c * 2
+    page = open_studio(browser, tmp_path, out)
+    ids = {n["label"]: n["id"] for n in page.state()["nodes"]}
+    page.call("order('naive')")
+    state = page.state(page.steps())
+    assert state["marks"]["first"] == ids["c"]
+    assert set(state["marks"]["wrong"]) == {ids["c"], ids["x"], ids["w"]}
+    grads = {n["label"]: n["grad"] for n in state["nodes"]}
+    assert (grads["x"], grads["w"]) == (-12.0, 8.0)  # the truth is 3w = -9 and 3x = 6
+    # the mark is on the drawing itself: a class on the node's SVG group
+    group = browser.find_element(By.ID, ids["c"])
+    assert "agl-first-wrong" in group.get_attribute("class")
+    assert (
+        "the first wrong gradient is c's" in browser.find_element(By.CLASS_NAME, "agl-warning").text
+    )
+    # c passes on its gradient at step 6 (3 forward, the seed, out's edge into c, then
+    # c's into x): nothing is marked before, and only c then
+    assert page.state(5)["marks"] == {"first": None, "wrong": []}
+    assert page.state(6)["marks"] == {"first": ids["c"], "wrong": [ids["c"]]}
+    page.call("order('engine')")
+    assert page.state(page.steps())["marks"] == {"first": None, "wrong": []}
+
+
+def test_assign_for_add_marks_the_node_an_op_uses_twice(browser, tmp_path):
+    x = ag.Value(2.0, label="x")
+    a = x + x
+    a.label = "a"
+    b = a * a
+    page = open_studio(browser, tmp_path, b)
+    ids = {n["label"]: n["id"] for n in page.state()["nodes"]}
+    page.call("order('assign')")
+    state = page.state(page.steps())
+    assert state["marks"]["first"] == ids["a"]
+    grads = {n["label"]: n["grad"] for n in state["nodes"]}
+    assert (grads["a"], grads["x"]) == (4.0, 4.0)  # the truth is 2a = 8 and 16
+    page.call("order('naive')")  # goes into a before b's second term is in: 4, true 8
+    state = page.state(page.steps())
+    assert state["marks"]["first"] == ids["a"]
+    assert {n["label"]: n["grad"] for n in state["nodes"]}["x"] == 24.0  # the truth is 16
+
+
+def test_clicking_a_node_shows_its_chain_rule_back_to_the_output(browser, tmp_path):
+    x, y = ag.Value(3.0, label="x"), ag.Value(-2.0, label="y")
+    a = x * y
+    a.label = "a"
+    out = a + x
+    out.label = "L"
+    page = open_studio(browser, tmp_path, out)
+    ids = {n["label"]: n["id"] for n in page.state()["nodes"]}
+    browser.find_element(By.ID, ids["x"]).click()
+    text = browser.find_element(By.CLASS_NAME, "agl-info").text
+    # dL/dx = ∂L/∂x·dL/dL + ∂a/∂x·dL/da = 1·1 + y·1 = -1, then dL/da = 1, dL/dL = 1
+    assert "dL/dx = ∂L/∂x × dL/dL + ∂a/∂x × dL/da = 1 × 1 + -2 × 1 = -1" in text
+    assert text.index("dL/dx") < text.index("dL/da") < text.index("dL/dL = 1")
+    assert "agl-chain" in browser.find_element(By.ID, f"e_{ids['x']}_{ids['a']}_0").get_attribute(
+        "class"
+    )
+
+
+def test_the_buttons_and_the_texts_of_the_drawing(browser, tmp_path):
+    x, w = ag.Value(2.0, label="x"), ag.Value(-0.5, label="w")
+    out = (x * w).tanh()
+    page = open_studio(browser, tmp_path, out)
+    ids = {n["label"]: n["id"] for n in page.state()["nodes"]}
+
+    def texts(node_id: str) -> list[str]:
+        group = browser.find_element(By.ID, node_id)
+        return [t.text for t in group.find_elements(By.TAG_NAME, "text")]
+
+    assert texts(ids["n1"]) == ["n1", "data —", "grad —"]
+    browser.find_element(By.CSS_SELECTOR, '[data-act="next"]').click()
+    assert page.state()["step"] == 1
+    assert texts(ids["n1"]) == ["n1", "data -1", "grad —"]
+    assert "n1 = x * w = 2 * -0.5 = -1" in browser.find_element(By.CLASS_NAME, "agl-step").text
+    browser.find_element(By.CSS_SELECTOR, '[data-act="last"]').click()
+    assert texts(ids["x"]) == ["x", "data 2", "grad -0.21"]
+    browser.find_element(By.CSS_SELECTOR, '[data-act="back"]').click()
+    assert page.state()["step"] == page.steps() - 1
+    browser.find_element(By.CSS_SELECTOR, '[data-act="first"]').click()
+    assert page.state()["step"] == 0
+    browser.find_element(By.CSS_SELECTOR, '[data-act="play"]').click()
+    end = page.steps()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(lambda _: page.state()["step"] == end)
+
+
+def test_a_label_cannot_break_out_of_the_page(browser, tmp_path):
+    x = ag.Value(1.0, label="</script><img src=x onerror=window.hacked=1>")
+    page = open_studio(browser, tmp_path, x * 3)
+    assert page.state(page.steps())["nodes"][0]["label"] == x.label
+    assert browser.execute_script("return window.hacked === undefined")
+    assert page.errors() == []
+
+
+def test_setting_a_leaf_in_the_widget_view_goes_to_the_kernel_and_back(browser, tmp_path):
+    """The widget's path in a real browser: the module sends ``set_leaf``, the kernel's
+    side (here the real ``Studio.set_leaf``, called by the test in the kernel's place)
+    recomputes, and the new recording redraws. Only the transport is the test's."""
+    x, w = ag.Value(2.0, label="x"), ag.Value(-0.5, label="w")
+    studio = ag.studio((x * w).tanh())
+    boot = """
+const state = JSON.parse(document.getElementById("studio-state").textContent);
+const listeners = {};
+window.sent = [];
+window.kernelReplies = (recording) => {
+  state.recording = recording;
+  listeners["change:recording"]();
+};
+const model = {
+  get: (key) => state[key],
+  on: (event, callback) => { listeners[event] = callback; },
+  send: (msg) => window.sent.push(msg),
+};
+render({ model, el: document.getElementById("studio") });
+"""
+    text = page.page_html(studio.recording.to_json(), studio._views_json())
+    start = text.index("const state = JSON.parse")
+    end = text.index("</script>", start)
+    path = tmp_path / "widget.html"
+    path.write_text(text[:start] + boot + text[end:], encoding="utf-8")
+    view = Page(browser, path)
+
+    view.call(f"step({view.steps()})")
+    browser.find_element(By.ID, "n0").click()
+    field = browser.find_element(By.CLASS_NAME, "agl-leaf-value")
+    field.clear()
+    field.send_keys("1.5\n")
+    sent = browser.execute_script("return window.sent")
+    assert sent == [{"type": "set_leaf", "id": "n0", "value": 1.5}]
+    studio.set_leaf(sent[0]["id"], sent[0]["value"])
+    browser.execute_script("window.kernelReplies(arguments[0])", studio.recording.to_json())
+    x2, w2 = ag.Value(1.5), ag.Value(-0.5)
+    out2 = (x2 * w2).tanh()
+    out2.backward()
+    nodes = view.state()["nodes"]
+    assert view.state()["step"] == view.steps()
+    assert [n["data"] for n in nodes] == [1.5, -0.5, -0.75, out2.data]
+    assert (nodes[0]["grad"], nodes[1]["grad"]) == (x2.grad, w2.grad)
+
+
+def test_a_network_too_big_to_draw_opens_collapsed_and_expands_on_click(browser, tmp_path):
+    model = ag.nn.MLP(2, [16, 16, 1], activation="tanh", seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.label = "loss"
+    studio = ag.studio(loss, model=model)
+    view = Page(browser, studio.save_html(tmp_path / "mlp.html"))
+    assert view.state()["view"] == "network"
+    assert len(view.call("views()")) == 2 + 33
+
+    def box_texts(box_id: str) -> list[str]:
+        group = browser.find_element(By.ID, box_id)
+        return [t.text for t in group.find_elements(By.TAG_NAME, "text")]
+
+    # every gradient of all 981 nodes, through the hook, after the last step
+    final = view.state(view.steps())["nodes"]
+    loss.backward()
+    order = topological_order(loss)
+    assert len(final) == len(order) == 981
+    assert [n["grad"] for n in final] == [node.grad for node in order]
+    assert box_texts("gL1") == ["layer 1: 16 tanh", "data 16/16", "grad 16/16"]
+    out = model.layers[2].neurons[0]
+    assert box_texts("gL3")[0] == "layer 3: 1 linear"
+
+    browser.find_element(By.ID, "gL2").click()  # a layer opens the neurons
+    assert view.state()["view"] == "neurons"
+    neuron = model.layers[1].neurons[4]
+    h = [n([0.5, -1.0]).data for n in model.layers[0].neurons]
+    value = neuron(h).data
+    expected = browser.execute_script(f"return String(Number(({value!r}).toPrecision(4)))")
+    assert box_texts("gL2N5")[1] == f"data {expected}"
+    browser.find_element(By.ID, "gL2N5").click()  # a neuron opens its multiply-adds
+    assert view.state()["view"] == "neuron L2 N5"
+    labels = {n["id"]: n["label"] for n in final}
+    shown = {t.text for t in browser.find_elements(By.CSS_SELECTOR, ".agl-graph g.node text")}
+    w, b = neuron.w, neuron.b
+    assert {w[0].label, w[15].label, b.label, "L1 N3 tanh"} <= shown  # layers.1.weight[4][0] ...
+    others = model.layers[1].neurons[3].b, model.layers[2].neurons[0].b
+    assert not {p.label for p in others} & shown
+    group = studio.views[1].groups["gL2N5"]
+    assert {labels[m] for m in group.members} <= shown
+    browser.find_element(By.CSS_SELECTOR, '[data-act="up"]').click()
+    assert view.state()["view"] == "neurons"
+    assert out.b in order  # the last neuron is in the graph too
+
+    # a step that adds into the neuron's output lights its box in the neurons view
+    steps = studio.recording.backward["engine"]
+    k = next(i for i, s in enumerate(steps) if s["parent"] == group.outputs[0])
+    view.call(f"step({len(studio.recording.forward) + k + 1})")
+    assert "agl-current" in browser.find_element(By.ID, "gL2N5").get_attribute("class")
+
+    # the naive order's first wrong gradient is marked on the box that holds it
+    view.call("order('naive')")
+    first = studio.recording.wrong["naive"]["first"]
+    assert first is not None
+    assert view.state(view.steps())["marks"]["first"] == studio.views[1].item_of[first]
+    assert view.errors() == []
+
+
+def training_page(tmp_path: Path, studio, selected: int | None) -> Path:
+    """The training widget's module on a page, its model a plain object holding the
+    kernel's real state (``training_state``), its messages collected in window.sent."""
+    from autograd_lite.backprop_studio.widget import training_state
+
+    state = page._script_json(training_state(studio.session, selected))
+    html = f"""<!DOCTYPE html><html><head><meta charset="utf-8">
+<style>{page.static_text("studio.css")}</style></head><body><div id="studio"></div>
+<script type="application/json" id="state">{state}</script>
+<script type="module">
+{page.static_text("training.js")}
+const state = JSON.parse(document.getElementById("state").textContent);
+window.sent = [];
+const model = {{ get: (k) => state[k], on: () => {{}}, send: (m) => window.sent.push(m) }};
+render({{ model, el: document.getElementById("studio") }});
+</script></body></html>"""
+    path = tmp_path / "training.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def test_the_training_view_draws_the_state_and_sends_what_the_learner_does(browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import Select
+
+    from autograd_lite import data, nn
+
+    X, y = data.make_moons(n=40, noise=0.1, seed=0)
+    model = nn.MLP(2, [6, 1], seed=0)
+    studio = ag.studio(model, X, y, epochs=5, batch_size=10)
+    for _ in range(3):
+        studio.step()
+    Page(browser, training_page(tmp_path, studio, selected=4))
+    find = browser.find_elements
+    assert len(find(By.CSS_SELECTOR, ".agl-point")) == 40
+    assert len(find(By.CSS_SELECTOR, ".agl-cell")) == 40 * 40
+    assert len(find(By.CSS_SELECTOR, ".agl-weight")) == 2 * 6 + 6 * 1
+    assert len(find(By.CSS_SELECTOR, ".agl-neuron")) == 2 + 6 + 1
+    assert find(By.CSS_SELECTOR, ".agl-curve")
+    status = browser.find_element(By.CLASS_NAME, "agl-count").text
+    assert status.startswith("epoch 3 / 5, loss ")
+    info = browser.find_element(By.CLASS_NAME, "agl-info").text
+    assert info.startswith(f"point 4: ({float(f'{X[4][0]:.3g}')}")
+
+    def sent():
+        return browser.execute_script("const s = window.sent; window.sent = []; return s")
+
+    browser.find_element(By.CSS_SELECTOR, '[data-act="play"]').click()
+    browser.find_element(By.CSS_SELECTOR, '[data-act="batch"]').click()
+    assert sent() == [{"type": "play"}, {"type": "step", "unit": "batch"}]
+
+    # a click on the plot adds a point there, in the data's coordinates
+    plot = browser.find_element(By.CLASS_NAME, "agl-data")
+    Select(browser.find_element(By.CLASS_NAME, "agl-click")).select_by_value("add1")
+    ActionChains(browser).move_to_element_with_offset(plot, 60, -90).click().perform()
+    (message,) = sent()
+    x0, x1, y0, y1 = studio.session.boundary()["bounds"]
+    rect = browser.execute_script("return arguments[0].getBoundingClientRect().toJSON()", plot)
+    px, py = rect["width"] / 2 + 60, rect["height"] / 2 - 90
+    assert message["type"] == "add" and message["label"] == 1
+    assert message["x1"] == pytest.approx(x0 + px / 300 * (x1 - x0), abs=(x1 - x0) / 100)
+    assert message["x2"] == pytest.approx(y0 + (300 - py) / 300 * (y1 - y0), abs=(y1 - y0) / 100)
+    # the kernel's side takes it as it comes
+    studio.add_point(message["x1"], message["x2"], message["label"])
+    assert len(studio.session.X) == 41
+
+    # pick mode: clicking a point selects it; delete mode: deletes it
+    Select(browser.find_element(By.CLASS_NAME, "agl-click")).select_by_value("select")
+    point = browser.find_element(By.CSS_SELECTOR, '.agl-point[data-index="9"]')
+    ActionChains(browser).move_to_element(point).click().perform()
+    assert sent() == [{"type": "select", "index": 9}]
+    Select(browser.find_element(By.CLASS_NAME, "agl-click")).select_by_value("delete")
+    ActionChains(browser).move_to_element(point).click().perform()
+    assert sent() == [{"type": "delete", "index": 9}]
+
+
+def test_a_naive_order_too_long_to_play_is_offered_disabled(browser, tmp_path):
+    x = ag.Value(1.01, label="x")
+    for _ in range(20):
+        x = x * x
+    view = open_studio(browser, tmp_path, x)
+    option = browser.find_element(By.CSS_SELECTOR, '.agl-order option[value="naive"]')
+    assert option.get_attribute("disabled") == "true"
+    assert "too many steps" in option.text
+    with pytest.raises(WebDriverException, match="order must be one of engine,assign"):
+        view.call("order('naive')")
