@@ -33,7 +33,7 @@ import reprlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import mul
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from .engine import Value
 from .files import write_atomically
@@ -299,7 +299,7 @@ class Module:
 
         Returns:
             The module (of the class recorded in the file, which must be ``cls`` or,
-            when called on ``Module``, any of ``Neuron``, ``Layer``, ``MLP``).
+            when called on ``Module``, any of ``Neuron``, ``Layer``, ``MLP``, ``GPT``).
 
         Raises:
             FileNotFoundError: if there is no such file.
@@ -331,7 +331,7 @@ def _from_payload(cls: type[M], payload: object) -> M:
         raise ValueError(f'not a model file (no "format": {FILE_FORMAT!r})')
     if payload.get("version") != FILE_VERSION:
         raise ValueError(f"unsupported model file version {payload.get('version')!r}")
-    kind: Any = _MODULES.get(str(payload.get("class")))
+    kind: Any = _module_class(str(payload.get("class")))
     if kind is None or not issubclass(kind, cls):
         raise ValueError(f"the file holds a {payload.get('class')!r}, not a {cls.__name__}")
     config, state = payload.get("config"), payload.get("state_dict")
@@ -532,3 +532,30 @@ class MLP(Module):
 
 
 _MODULES: dict[str, type[Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
+
+
+# --- GPT ----------------------------------------------------------------------------
+# nn.GPT lives in transformer.py, which builds on Module above and so imports this
+# module; it is imported here on first use rather than at the top, to keep the import
+# one-way whichever of the two modules is imported first.
+
+
+def _module_class(name: str) -> type[Module] | None:
+    """The Module subclass a model file names, or None."""
+    if name == "GPT":
+        from .transformer import GPT
+
+        return GPT
+    return _MODULES.get(name)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "GPT":
+        from .transformer import GPT
+
+        return GPT
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from .transformer import GPT as GPT
