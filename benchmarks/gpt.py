@@ -9,7 +9,7 @@ as microgpt does, and train on the same names in the same order; the script chec
 that the weights drawn for the peer equal ``nn.GPT``'s and that the two rows' losses
 agree.
 
-    python benchmarks/gpt.py [--steps 20]
+    python benchmarks/gpt.py [--steps 21]
 
 Rows:
 
@@ -23,9 +23,10 @@ Rows:
   visited set. It follows microgpt's algorithm step for step (the same nodes for the
   same model) but is not its code, which carries no licence to copy.
 
-The rows take turns, step by step, each timed in CPU seconds of this process (so that
-other programs on the machine count less); the first step of each is a warm-up and is
-not timed. Speed target: the autograd_lite step at least 2x faster than the peer's.
+The rows take turns in blocks of consecutive steps (see ``timed``), timed in CPU
+seconds of this process so that other programs on the machine count less; the first
+step of each row is a warm-up. Speed target: the autograd_lite step at least 2x faster
+than the peer's.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ import argparse
 import gc
 import math
 import random
-import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -47,6 +47,7 @@ TOTAL_STEPS = 1000  # the learning rate decays to 0 over microgpt's 1,000 steps
 LR, BETAS, EPS = 0.01, (0.85, 0.99), 1e-8
 N_EMBD, N_HEAD, N_LAYER, BLOCK_SIZE, STD = 16, 4, 1, 16, 0.08
 TARGET = 2.0
+BLOCK = 10  # steps each row runs back to back before the other row's turn
 
 Step = Callable[[int], float]
 
@@ -237,27 +238,36 @@ def our_step(model: GPT, names: list[list[int]]) -> Step:
     return step
 
 
-def timed(rows: dict[str, Step], steps: int) -> dict[str, tuple[list[float], list[float]]]:
-    """Each row's losses over ``steps`` steps and the seconds of each step after the first.
+def timed(
+    rows: dict[str, Step], steps: int, block: int = BLOCK
+) -> dict[str, tuple[list[float], float]]:
+    """Each row's losses over ``steps`` steps and its mean CPU seconds per step.
 
-    The rows take turns step by step, so that a change in the machine's load while the
-    benchmark runs falls on both alike.
+    Step 0 of each row is a warm-up, not timed. The rest run in blocks of ``block``
+    steps back to back, the rows taking turns block by block, so that a change in the
+    machine's load falls on both alike while each row still pays for collecting its
+    own garbage, as in its own training loop. (microgpt's reverse pass leaves each
+    graph in a reference cycle, through its recursive sort, that only Python's cycle
+    collector frees; timed step by step in turns, the peer's garbage would be collected
+    during the other row's steps.) The heap is collected, untimed, before each block.
     """
-    results: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in rows}
-    for k in range(steps):
+    losses: dict[str, list[float]] = {name: [step(0)] for name, step in rows.items()}
+    seconds = dict.fromkeys(rows, 0.0)
+    for start in range(1, steps, block):
         for name, step in rows.items():
-            losses, seconds = results[name]
             gc.collect()
             started = time.process_time()
-            losses.append(step(k))
-            if k:  # the first step is a warm-up
-                seconds.append(time.process_time() - started)
-    return results
+            for k in range(start, min(start + block, steps)):
+                losses[name].append(step(k))
+            seconds[name] += time.process_time() - started
+    return {name: (losses[name], seconds[name] / (steps - 1)) for name in rows}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--steps", type=int, default=20, help="steps per row (first is warm-up)")
+    parser.add_argument(
+        "--steps", type=int, default=21, help="steps per row; the first is a warm-up (default: 21)"
+    )
     args = parser.parse_args()
     if args.steps < 2:
         parser.error("--steps must be at least 2 (the first is a warm-up)")
@@ -282,11 +292,10 @@ def main() -> None:
         "autograd_lite": our_step(model, framed),
         "microgpt engine": peer_step(peer, framed),
     }
-    results = {}
-    for name, (losses, seconds) in timed(rows, args.steps).items():
-        results[name] = (losses, statistics.median(seconds))
+    results = timed(rows, args.steps)
+    for name, (losses, mean_seconds) in results.items():
         print(
-            f"{name:16s} {1000 * results[name][1]:8.1f} ms/step (median)   "
+            f"{name:16s} {1000 * mean_seconds:8.1f} ms/step (mean CPU time)   "
             f"loss {losses[0]:.4f} -> {losses[-1]:.4f}"
         )
     ours, peers = results["autograd_lite"], results["microgpt engine"]
