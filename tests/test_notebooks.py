@@ -24,6 +24,7 @@ EXPECTED = {
     "03_backprop_by_hand.ipynb",
     "04_rumelhart_1986.ipynb",
     "05_higher_order.ipynb",
+    "07_gpt_from_scalars.ipynb",
 }
 CELL_TIMEOUT = 240  # seconds for one cell; each notebook takes well under a minute in all
 MAX_BYTES = 300_000  # committed with outputs, but small
