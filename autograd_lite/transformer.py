@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import random
 from collections.abc import Sequence
 from functools import reduce
 from operator import add, mul
@@ -52,7 +53,8 @@ def _dot(w: Sequence[Value], x: Sequence[Value]) -> Value:
     return sum(map(mul, w[1:], x[1:]), w[0] * x[0])
 
 
-def _gaussian_matrix(rows: int, cols: int, rng: Any) -> list[list[Value]]:
+def _gaussian_matrix(rows: int, cols: int, rng: random.Random) -> list[list[Value]]:
+    """``rows × cols`` new leaves drawn from N(0, INIT_STD²), row by row."""
     return [[Value(rng.gauss(0.0, INIT_STD)) for _ in range(cols)] for _ in range(rows)]
 
 
