@@ -172,3 +172,30 @@ def test_the_loss_figure_draws_each_step_and_the_running_mean():
     step_line, mean_line = figure.axes[0].get_lines()
     assert list(step_line.get_ydata()) == [3.0, 2.0, 1.0, 4.0]
     assert list(mean_line.get_ydata()) == [3.0, 2.5, 1.5, 2.5]
+
+
+def test_the_scalar_step_pauses_the_cycle_collector_only_while_it_runs():
+    import gc
+
+    model = GPT(3, block_size=3, n_embd=2, n_head=1, seed=0)
+    seen = []
+    original = model.loss
+
+    def loss(tokens):
+        seen.append(gc.isenabled())
+        return original(tokens)
+
+    model.loss = loss
+    assert gc.isenabled()
+    gpt_command.scalar_step(model, [[2, 0, 2]])
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with gpt_command.collector_paused():
+            pass
+        assert not gc.isenabled()  # a collector paused by the caller stays paused
+    finally:
+        gc.enable()
+    with pytest.raises(KeyError), gpt_command.collector_paused():
+        raise KeyError("a step that fails")
+    assert gc.isenabled()
