@@ -540,20 +540,20 @@ _MODULES: dict[str, type[Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": ML
 # one-way whichever of the two modules is imported first.
 
 
+def _gpt() -> type[Module]:
+    from .transformer import GPT
+
+    return GPT
+
+
 def _module_class(name: str) -> type[Module] | None:
     """The Module subclass a model file names, or None."""
-    if name == "GPT":
-        from .transformer import GPT
-
-        return GPT
-    return _MODULES.get(name)
+    return _gpt() if name == "GPT" else _MODULES.get(name)
 
 
 def __getattr__(name: str) -> Any:
     if name == "GPT":
-        from .transformer import GPT
-
-        return GPT
+        return _gpt()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

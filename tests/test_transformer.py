@@ -489,3 +489,19 @@ def test_one_training_step_of_one_name_is_a_graph_of_about_40k_nodes():
 def test_transformer_docstring_examples_run():
     results = doctest.testmod(transformer)
     assert results.attempted >= 4 and results.failed == 0
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "from autograd_lite.transformer import GPT; from autograd_lite import nn; "
+        "assert nn.GPT is GPT",
+        "from autograd_lite import nn; from autograd_lite.transformer import GPT; "
+        "assert nn.GPT is GPT",
+    ],
+)
+def test_nn_gpt_is_the_transformers_whichever_module_is_imported_first(statement):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", statement], check=True, timeout=120)
