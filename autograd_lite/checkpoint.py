@@ -42,7 +42,7 @@ from typing import IO, Any, TypeVar
 from .checks import describe
 from .engine import Value
 from .files import read_bounded, write_atomically
-from .nn import _MODULES, Module, Tensor, _values
+from .nn import Module, Tensor, _module_class, _values
 
 FILE_FORMAT = "autograd_lite.model"
 FILE_VERSION = 1
@@ -191,7 +191,7 @@ def load(cls: type[M], path: str | os.PathLike[str]) -> M:
     Args:
         cls: the class asked for. A file loads through the class that saved it (a
             subclass of ``nn.MLP`` too); ``nn.Module`` loads a file of any of
-            ``Neuron``, ``Layer``, ``MLP``.
+            ``Neuron``, ``Layer``, ``MLP``, ``GPT``.
         path: the JSON file.
 
     Returns:
@@ -225,7 +225,7 @@ def _class_of(cls: type[M], name: object) -> type[M] | None:
     """The class a file's ``"class"`` names, if loading it through ``cls`` is right."""
     if name == cls.__name__:
         return cls  # the class that saved it, a user's subclass included
-    kind: Any = _MODULES.get(str(name))
+    kind: Any = _module_class(str(name))
     return kind if kind is not None and issubclass(kind, cls) else None
 
 

@@ -18,6 +18,7 @@ USAGE_ERROR = 2
 SUBCOMMANDS = {
     "demo": ("autograd_lite.demo", "train an MLP on two moons and write the model and plots"),
     "graph": ("autograd_lite.graph_command", "differentiate an expression and draw its graph"),
+    "gpt": ("autograd_lite.gpt_command", "train microgpt's GPT on the names and sample new ones"),
 }
 
 

@@ -1,19 +1,23 @@
-"""Toy two-dimensional data sets for classification.
+"""Toy two-dimensional data sets for classification, and names for a language model.
 
-Each function returns ``(X, y)``: ``X`` a float array of shape (n, 2), ``y`` an int
-array of shape (n,) holding class ids 0, 1, ... The points are shuffled. A ``seed``
-makes a data set reproducible; each call draws from its own
+Each ``make_*`` function returns ``(X, y)``: ``X`` a float array of shape (n, 2), ``y``
+an int array of shape (n,) holding class ids 0, 1, ... The points are shuffled. A
+``seed`` makes a data set reproducible; each call draws from its own
 ``numpy.random.default_rng(seed)``, so numpy's global random state is never used.
 
 Each also takes scikit-learn's names for the same things, so the calls of scikit-learn
 demos run as written: ``n_samples`` for ``n`` and ``random_state`` for ``seed`` (where,
 as in scikit-learn, ``random_state=None`` means fresh randomness).
+
+``load_names()`` and ``CharTokenizer`` (at the end) are the text side: the names a
+character-level GPT learns from, and the characters as token ids.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -252,3 +256,111 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "spiral": make_spiral,
     "blobs": make_blobs,
 }
+
+
+# --- names, for the character-level GPT -----------------------------------------
+
+
+def load_names() -> list[str]:
+    """The 32,033 names shipped with the package, lowercase, in file order.
+
+    They are the most common US baby names of 2018 (Social Security Administration),
+    as the makemore repository ships them (MIT licence, Andrej Karpathy); the file and
+    its provenance are in ``autograd_lite/corpora/``. microgpt learns from them.
+
+    Returns:
+        A new list of strings (each of ``a``-``z`` only), first ``"emma"``.
+
+    Example:
+        >>> names = load_names()
+        >>> len(names), names[:3]
+        (32033, ['emma', 'olivia', 'ava'])
+    """
+    text = (resources.files(__package__) / "corpora" / "names.txt").read_text("utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class CharTokenizer:
+    """Characters as token ids, plus one boundary token that starts and ends each text.
+
+    The characters seen in ``texts``, sorted, get the ids ``0 .. n-1``; the boundary
+    token is ``n`` (microgpt's ``BOS``). On the names that is a-z as 0-25 and the
+    boundary 26: a vocabulary of 27.
+
+    Args:
+        texts: the texts whose characters make the vocabulary, e.g. ``load_names()``.
+
+    Raises:
+        TypeError: if ``texts`` is a single string or holds something that is not one.
+        ValueError: if the texts hold no character at all.
+
+    Example:
+        >>> tok = CharTokenizer(["emma", "ava"])
+        >>> tok.itos, tok.boundary, tok.vocab_size
+        (['a', 'e', 'm', 'v'], 4, 5)
+        >>> tok.frame("ava")
+        [4, 0, 3, 0, 4]
+        >>> tok.decode([2, 0])
+        'ma'
+    """
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        if isinstance(texts, str | bytes):
+            raise TypeError("CharTokenizer needs a list of texts, got a single string")
+        chars: set[str] = set()
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                kind = type(text).__name__
+                raise TypeError(f"CharTokenizer: texts[{i}] must be a str, got {kind}")
+            chars.update(text)
+        if not chars:
+            raise ValueError("CharTokenizer: the texts hold no characters")
+        self.itos: list[str] = sorted(chars)  # id -> character
+        self.stoi: dict[str, int] = {ch: i for i, ch in enumerate(self.itos)}  # character -> id
+        self.boundary: int = len(self.itos)  # the token before and after every text
+
+    @property
+    def vocab_size(self) -> int:
+        """How many token ids there are: the characters and the boundary."""
+        return len(self.itos) + 1
+
+    def encode(self, text: str) -> list[int]:
+        """The id of each character of ``text`` (no boundary tokens).
+
+        Raises:
+            ValueError: naming the first character the vocabulary does not hold.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"CharTokenizer.encode needs a str, got {type(text).__name__}")
+        try:
+            return [self.stoi[ch] for ch in text]
+        except KeyError as e:
+            raise ValueError(
+                f"CharTokenizer.encode: {e.args[0]!r} in {text!r} is not in the vocabulary"
+            ) from None
+
+    def frame(self, text: str) -> list[int]:
+        """``text`` encoded between two boundary tokens: what the model trains on."""
+        return [self.boundary, *self.encode(text), self.boundary]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """The characters of the ids; the boundary token has no character.
+
+        Raises:
+            ValueError: naming the first id that is not a character's.
+        """
+        chars: list[str] = []
+        for i in ids:
+            if (
+                isinstance(i, bool)
+                or not isinstance(i, numbers.Integral)
+                or not 0 <= i < len(self.itos)
+            ):
+                raise ValueError(
+                    f"CharTokenizer.decode: {i!r} is not a character id (0 to {len(self.itos) - 1})"
+                )
+            chars.append(self.itos[int(i)])
+        return "".join(chars)
+
+    def __repr__(self) -> str:
+        return f"CharTokenizer({len(self.itos)} characters + boundary {self.boundary})"

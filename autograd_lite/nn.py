@@ -37,7 +37,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import mul
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .checks import describe, one_of, positive_int
 from .engine import Value
@@ -235,7 +235,7 @@ class Module:
         Returns:
             The module, of the class recorded in the file: ``cls`` itself (a file
             saved by a subclass of ``MLP`` loads through that subclass) or, when
-            called on ``Module``, any of ``Neuron``, ``Layer``, ``MLP``.
+            called on ``Module``, any of ``Neuron``, ``Layer``, ``MLP``, ``GPT``.
 
         Raises:
             FileNotFoundError: if there is no such file.
@@ -445,3 +445,30 @@ class MLP(Module):
 
 
 _MODULES: dict[str, type[Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
+
+
+# --- GPT ----------------------------------------------------------------------------
+# nn.GPT lives in transformer.py, which builds on Module above and so imports this
+# module; it is imported here on first use rather than at the top, to keep the import
+# one-way whichever of the two modules is imported first.
+
+
+def _gpt() -> type[Module]:
+    from .transformer import GPT
+
+    return GPT
+
+
+def _module_class(name: str) -> type[Module] | None:
+    """The Module subclass a model file names, or None."""
+    return _gpt() if name == "GPT" else _MODULES.get(name)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "GPT":
+        return _gpt()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from .transformer import GPT as GPT

@@ -16,6 +16,7 @@ SMALL_RUNS = {
     "train.py": (["--steps", "1"], "autograd_lite"),
     "compiled.py": (["--steps", "2", "--micrograd-steps", "1"], "compiled step"),
     "rumelhart1986.py": (["--seeds", "2", "--max-sweeps", "200"], "mirror symmetry"),
+    "gpt.py": (["--steps", "2"], "microgpt engine"),
 }
 
 

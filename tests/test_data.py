@@ -1,4 +1,5 @@
-"""data: shapes, labels, geometry, seeds and argument checks of the toy data sets."""
+"""data: shapes, labels, geometry, seeds and argument checks of the toy data sets;
+the shipped names and the character tokenizer."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd_lite import data
 
@@ -174,3 +177,88 @@ def test_errors_name_the_function_and_huge_ints_are_value_errors(make):
     scale = "std" if name == "make_blobs" else "noise"
     with pytest.raises(ValueError, match=rf"^{name}: {scale} must be a finite number >= 0, got an"):
         make(**{scale: 10**400})
+
+
+# --- the names and the character tokenizer ------------------------------------------
+
+NAMES_SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
+
+
+def test_load_names_gives_the_32033_makemore_names_in_file_order():
+    names = data.load_names()
+    assert len(names) == 32_033
+    assert names[:3] == ["emma", "olivia", "ava"] and names[-1] == "zzyzx"
+    assert len(set(names)) == 29_494
+    assert all(name and set(name) <= set("abcdefghijklmnopqrstuvwxyz") for name in names)
+    assert max(map(len, names)) == 15  # with two boundary tokens, 16 positions: block_size
+
+
+def test_the_shipped_file_is_the_one_its_readme_describes():
+    import hashlib
+    from importlib import resources
+
+    folder = resources.files("autograd_lite").joinpath("corpora")
+    raw = folder.joinpath("names.txt").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == NAMES_SHA256
+    readme = folder.joinpath("README.md").read_text(encoding="utf-8")
+    assert NAMES_SHA256 in readme and "MIT License" in readme and "makemore" in readme
+
+
+def test_load_names_returns_a_new_list_each_time():
+    names = data.load_names()
+    names.clear()
+    assert len(data.load_names()) == 32_033
+
+
+def test_the_tokenizer_of_the_names_is_a_to_z_and_the_boundary():
+    tok = data.CharTokenizer(data.load_names())
+    assert tok.itos == list("abcdefghijklmnopqrstuvwxyz")
+    assert tok.stoi == {ch: i for i, ch in enumerate("abcdefghijklmnopqrstuvwxyz")}
+    assert tok.boundary == 26 and tok.vocab_size == 27
+    assert tok.encode("emma") == [4, 12, 12, 0]
+    assert tok.frame("emma") == [26, 4, 12, 12, 0, 26]
+    assert tok.decode([4, 12, 12, 0]) == "emma"
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", max_size=20))
+def test_tokenizer_round_trip(text):
+    tok = data.CharTokenizer(["abcdefghijklmnopqrstuvwxyz"])
+    ids = tok.encode(text)
+    assert len(ids) == len(text) and all(0 <= i < tok.boundary for i in ids)
+    assert tok.decode(ids) == text
+    assert tok.frame(text)[1:-1] == ids
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda tok: tok.encode("ab!"), ValueError, "'!' in 'ab!' is not in the vocabulary"),
+        (lambda tok: tok.encode(["a"]), TypeError, "encode needs a str, got list"),
+        (lambda tok: tok.decode([0, 2]), ValueError, "2 is not a character id \\(0 to 1\\)"),
+        (lambda tok: tok.decode([-1]), ValueError, "-1 is not a character id"),
+        (lambda tok: tok.decode([0.0]), ValueError, "0.0 is not a character id"),
+    ],
+)
+def test_tokenizer_errors_name_the_culprit(call, error, message):
+    with pytest.raises(error, match=message):
+        call(data.CharTokenizer(["ab"]))
+
+
+@pytest.mark.parametrize(
+    "texts, error, message",
+    [
+        ("emma", TypeError, "a list of texts, got a single string"),
+        (["emma", 3], TypeError, "texts\\[1\\] must be a str, got int"),
+        (["", ""], ValueError, "the texts hold no characters"),
+    ],
+)
+def test_tokenizer_needs_texts(texts, error, message):
+    with pytest.raises(error, match=message):
+        data.CharTokenizer(texts)
+
+
+def test_data_docstring_examples_run():
+    import doctest
+
+    results = doctest.testmod(data)
+    assert results.attempted >= 5 and results.failed == 0

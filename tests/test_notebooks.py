@@ -25,6 +25,7 @@ EXPECTED = {
     "04_rumelhart_1986.ipynb",
     "05_higher_order.ipynb",
     "06_forward_and_reverse.ipynb",
+    "07_gpt_from_scalars.ipynb",
 }
 CELL_TIMEOUT = 240  # seconds for one cell; each notebook takes well under a minute in all
 MAX_BYTES = 300_000  # committed with outputs, but small

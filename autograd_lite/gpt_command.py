@@ -1,0 +1,301 @@
+"""``autograd-lite gpt``: microgpt's GPT trained on the names, every number a Value.
+
+    $ autograd-lite gpt                  # microgpt's recipe: 1,000 steps of one name
+
+The recipe is microgpt's: the 32,033 names shuffled by ``random.Random(seed)`` (seed 42
+by default, as microgpt's ``random.seed(42)``), ``nn.GPT(27)`` with its weights drawn
+from the same generator, one name per step, the mean cross-entropy of its next
+characters, Adam (lr 0.01 decaying linearly to 0, betas (0.85, 0.99), eps 1e-8); then
+20 names sampled at temperature 0.5, from the same generator again. With the defaults
+the run is microgpt's run, number for number (up to rounding).
+
+It prints the final loss and the sampled names, and writes the model file
+(``model.json``, loadable with ``nn.GPT.load``) and the loss curve (``loss_curve.png``)
+into ``--out``. Any bad input is one line on stderr and exit status 2.
+
+:func:`train` is the loop; the work of a step, from the names to the loss and the
+gradients in ``.grad``, is a function it is given (:func:`scalar_step` by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial, reduce
+from operator import add
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from . import data, optim
+from .files import write_atomically
+from .transformer import GPT
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+USAGE_ERROR = 2
+DEFAULT_SEED = 42  # microgpt's random.seed(42)
+STEPS = 1000
+LR = 0.01  # decays linearly to 0 over the run
+BETAS = (0.85, 0.99)
+EPS = 1e-8
+TEMPERATURE = 0.5
+SAMPLES = 20
+LAST = 100  # the final loss is also reported as the mean of this many last steps
+
+# A step's work: the batch's loss from token lists, with its gradients added into .grad.
+StepFunction = Callable[[GPT, Sequence[Sequence[int]]], float]
+
+
+class CommandError(Exception):
+    """A problem with the command's input or output, reported as one line."""
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector inside a ``with`` block (if it was running).
+
+    A step's graph holds no reference cycle (a node refers only to its parents), so
+    reference counting frees it when the step is done. While the graph is being built,
+    though, the cycle collector keeps walking its tens of thousands of live nodes, to
+    find nothing (12 to 14% of a step's time in benchmarks/gpt.py). Cycles made
+    meanwhile by other code are collected after the block.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def scalar_step(model: GPT, batch: Sequence[Sequence[int]]) -> float:
+    """Build the batch's mean loss as a graph of Values and run backward through it.
+
+    Args:
+        model: the GPT being trained.
+        batch: one or more token lists, each framed by boundary tokens.
+
+    Returns:
+        The loss, as a float; every parameter's ``.grad`` holds its gradient added.
+    """
+    with collector_paused():
+        loss = reduce(add, [model.loss(tokens) for tokens in batch])
+        if len(batch) > 1:
+            loss = loss * (1.0 / len(batch))
+        loss.backward()
+        return loss.data
+
+
+def linear_decay(lr: float, steps: int) -> Callable[[int], float]:
+    """microgpt's schedule: ``lr · (1 − k/steps)`` at step k (0-based), 0 at the end."""
+    return lambda k: lr * (1 - k / steps)
+
+
+def train(
+    model: GPT,
+    docs: Sequence[Sequence[int]],
+    optimizer: optim.Optimizer,
+    steps: int,
+    batch: int = 1,
+    schedule: Callable[[int], float] | None = None,
+    step: StepFunction = scalar_step,
+    progress: bool = False,
+) -> list[float]:
+    """Train on ``docs`` in order, ``batch`` of them per step, wrapping around at the end.
+
+    Args:
+        model: the GPT to train.
+        docs: token lists (e.g. ``tokenizer.frame(name)`` for each name, shuffled).
+        optimizer: updates the model's parameters from their ``.grad``.
+        steps: how many updates.
+        batch: how many docs each step averages the loss over.
+        schedule: the learning rate at step k (0-based); None keeps the optimizer's.
+        step: computes a batch's loss and its gradients (see :func:`scalar_step`).
+        progress: show a tqdm bar on stderr with the latest loss.
+
+    Returns:
+        The loss of each step.
+
+    Raises:
+        ValueError: if an update would make a weight nan or inf (from the optimizer).
+    """
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    losses: list[float] = []
+    bar = tqdm(range(steps), desc="training", disable=not progress, file=sys.stderr)
+    for k in bar:
+        names = [docs[(k * batch + i) % len(docs)] for i in range(batch)]
+        loss = step(model, names)
+        if schedule is not None:
+            optimizer.lr = schedule(k)
+        optimizer.step()
+        optimizer.zero_grad()
+        losses.append(loss)
+        bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+    return losses
+
+
+def _whole_number(minimum: int, rule: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"{rule}, got {n}")
+        return n
+
+    return parse
+
+
+def _temperature(text: str) -> float:
+    try:
+        t = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < t < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
+    return t
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the command's arguments on ``parser``."""
+    parser.add_argument(
+        "--steps",
+        type=_whole_number(1, "must be at least 1"),
+        default=STEPS,
+        help=f"training steps (default: {STEPS})",
+    )
+    parser.add_argument(
+        "--batch",
+        type=_whole_number(1, "must be at least 1"),
+        default=1,
+        help="names per step; their losses are averaged (default: 1)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_whole_number(0, "must be 0 or more"),
+        default=DEFAULT_SEED,
+        help=f"seed of the shuffle, the initial weights and the samples (default: {DEFAULT_SEED})",
+    )
+    parser.add_argument(
+        "--temperature",
+        type=_temperature,
+        default=TEMPERATURE,
+        help=f"sampling temperature; lower is more conservative (default: {TEMPERATURE})",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("autograd_lite_output") / "gpt",
+        help="folder for model.json and loss_curve.png (default: autograd_lite_output/gpt)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, sample, report and write the files; returns the exit status (0, or 2)."""
+    try:
+        return _run(args)
+    except CommandError as e:
+        line = " ".join(str(e).split())  # always exactly one line
+        print(f"autograd-lite gpt: error: {line}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CommandError(f"cannot create the output folder {out}: {e.strerror or e}") from None
+
+    names = data.load_names()
+    tokenizer = data.CharTokenizer(names)
+    rng = random.Random(args.seed)  # one generator for all, in microgpt's order
+    rng.shuffle(names)
+    model = GPT(tokenizer.vocab_size, seed=rng)
+    optimizer = optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
+    per_step = "1 name" if args.batch == 1 else f"{args.batch} names"
+    print(
+        f"{len(names):,} names, {tokenizer.vocab_size} tokens (a-z and the boundary); "
+        f"{model}: {len(model.parameters()):,} parameters"
+    )
+    print(
+        f"{args.steps:,} steps of {per_step} on the scalar graph; Adam, lr {LR:g} decaying "
+        f"linearly to 0, betas {BETAS}, eps {EPS:g}"
+    )
+    started = time.perf_counter()
+    try:
+        losses = train(
+            model,
+            [tokenizer.frame(name) for name in names],
+            optimizer,
+            args.steps,
+            batch=args.batch,
+            schedule=linear_decay(LR, args.steps),
+            progress=not args.no_progress,
+        )
+    except ValueError as e:  # a step that would make a weight nan or inf
+        raise CommandError(f"training failed: {e}") from None
+    seconds = time.perf_counter() - started
+    last = losses[-LAST:]
+    print(
+        f"final loss {losses[-1]:.4f}; mean of the last {len(last)} steps "
+        f"{statistics.fmean(last):.4f} (trained in {seconds:.1f} s)"
+    )
+
+    print(f"{SAMPLES} names sampled at temperature {args.temperature:g}:")
+    for i in range(1, SAMPLES + 1):
+        name = tokenizer.decode(model.sample(tokenizer.boundary, args.temperature, seed=rng))
+        print(f"sample {i:2d}: {name}")
+
+    try:
+        print(f"wrote {model.save(out / 'model.json')}")
+        figure = loss_figure(losses)
+        write_atomically(out / "loss_curve.png", partial(_save_png, figure), binary=True)
+        print(f"wrote {out / 'loss_curve.png'}")
+    except OSError as e:
+        raise CommandError(f"cannot write to {out}: {e.strerror or e}") from None
+    return 0
+
+
+def _save_png(figure: Figure, file: IO[Any]) -> None:
+    figure.savefig(file, format="png", dpi=100)
+
+
+def loss_figure(losses: Sequence[float], window: int = LAST) -> Figure:
+    """The loss of each step (pale) and its running mean over ``window`` steps.
+
+    Args:
+        losses: one loss per step.
+        window: how many steps the running mean averages (fewer at the start).
+
+    Returns:
+        A ``matplotlib.figure.Figure``.
+    """
+    from matplotlib.figure import Figure
+
+    running, total = [], 0.0
+    for k, loss in enumerate(losses):
+        total += loss - (losses[k - window] if k >= window else 0.0)
+        running.append(total / min(k + 1, window))
+    steps = range(1, len(losses) + 1)
+    figure = Figure(figsize=(6, 3.6), layout="constrained")
+    ax = figure.subplots()
+    ax.plot(steps, losses, color="#1f77b4", alpha=0.3, linewidth=0.8, label="loss of the step")
+    ax.plot(steps, running, color="#1f77b4", linewidth=2, label=f"mean of the last {window}")
+    ax.set_xlabel("step")
+    ax.set_ylabel("cross-entropy (nats per character)")
+    ax.set_title(f"GPT on the names (last {window}: {running[-1]:.3f})", fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return figure

@@ -1,0 +1,558 @@
+"""A GPT on Values: the building blocks of microgpt, each a small :class:`~autograd_lite.nn.Module`.
+
+microgpt (Andrej Karpathy, February 2026) is a GPT written in about 200 lines of pure
+Python on a micrograd-style scalar engine. This module builds the same model from the
+same pieces, so that every number in it is one :class:`~autograd_lite.Value`:
+
+* :class:`Embedding`: a table with one learned vector per token (or per position);
+* :class:`Linear`: ``W·x`` without a bias;
+* :func:`rms_norm`: scale a vector to a root mean square of 1 (no learned gain);
+* :func:`softmax`, :func:`log_sum_exp` and :func:`cross_entropy`, stable for large
+  logits and built from ordinary ops only (see below);
+* :class:`CausalSelfAttention`: multi-head attention of one position over itself and
+  the positions before it, whose keys and values wait in a :class:`KVCache`;
+* :class:`MLPBlock`: ``W₂·relu(W₁·x)``, four times wider inside;
+* :class:`Block`: attention then MLP, each after an RMSNorm and added back to its input
+  (the residual stream);
+* :class:`GPT`: token and position embeddings, an RMSNorm, the blocks, and ``lm_head``
+  that turns the last vector into one logit per token.
+
+The model reads one token at a time (:meth:`GPT.step`), like microgpt: a position sees
+the keys and values of the earlier positions in the cache, which is what makes the
+attention causal. Initial weights are drawn from N(0, 0.08²) in microgpt's order (wte,
+wpe, lm_head, then each layer's q, k, v, o, fc1, fc2), so a ``random.Random`` in the same
+state as microgpt's gives the same weights.
+
+**The max shift without reading ``.data``.** A softmax is computed as
+``exp(xᵢ − m) / Σ exp(xⱼ − m)`` with ``m`` the largest logit, so that no exponent is
+positive and nothing overflows. microgpt reads ``m`` from ``.data``; here ``m`` is built
+from the graph's own ops, ``max(a, b) = b + relu(a − b)``, so the whole computation can
+be traced and replayed. Any ``m`` gives the same softmax, so the gradient that flows
+through ``m``, ``(1 − Σ pⱼ)·∂m/∂x``, is zero but for rounding (about 1e-16).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Sequence
+from functools import reduce
+from operator import add, mul
+from typing import Any
+
+from .checks import positive_int
+from .engine import Value, no_grad
+from .nn import Module, Seed, Tensor, _rng
+
+INIT_STD = 0.08  # the standard deviation of every initial weight, as in microgpt
+RMS_EPS = 1e-5  # added to the mean square before the inverse square root
+
+
+def _dot(w: Sequence[Value], x: Sequence[Value]) -> Value:
+    """Σ wᵢ·xᵢ as one product and one sum node per term (no node for a starting zero)."""
+    return sum(map(mul, w[1:], x[1:]), w[0] * x[0])
+
+
+def _gaussian_matrix(rows: int, cols: int, rng: random.Random) -> list[list[Value]]:
+    """``rows × cols`` new leaves drawn from N(0, INIT_STD²), row by row."""
+    return [[Value(rng.gauss(0.0, INIT_STD)) for _ in range(cols)] for _ in range(rows)]
+
+
+# --- functions of a vector --------------------------------------------------------
+
+
+def rms_norm(x: Sequence[Value], eps: float = RMS_EPS) -> list[Value]:
+    """``x / √(mean(x²) + eps)``: the vector scaled to a root mean square of about 1.
+
+    Args:
+        x: a vector of Values.
+        eps: keeps the scale finite for a vector of zeros.
+
+    Returns:
+        A new list of Values, as long as ``x``.
+    """
+    mean_square = _dot(x, x) * (1.0 / len(x))
+    scale = (mean_square + eps) ** -0.5
+    return [xi * scale for xi in x]
+
+
+def _max(xs: Sequence[Value]) -> Value:
+    """The largest of ``xs`` as a node of the graph: ``max(a, b) = b + relu(a − b)``.
+
+    Equal to the true maximum up to rounding, which is all a softmax shift needs.
+    """
+    m = xs[0]
+    for x in xs[1:]:
+        m = x + (m - x).relu()
+    return m
+
+
+def softmax(logits: Sequence[Value]) -> list[Value]:
+    """``exp(xᵢ − m) / Σⱼ exp(xⱼ − m)`` with m the largest logit: probabilities that sum to 1.
+
+    Args:
+        logits: one Value per outcome.
+
+    Returns:
+        A new list of Values, as long as ``logits``.
+
+    Example:
+        >>> [round(p.data, 4) for p in softmax([Value(1000.0), Value(999.0)])]
+        [0.7311, 0.2689]
+    """
+    m = _max(logits)
+    exps = [(x - m).exp() for x in logits]
+    inverse_total = 1.0 / reduce(add, exps)
+    return [e * inverse_total for e in exps]
+
+
+def log_sum_exp(logits: Sequence[Value]) -> Value:
+    """``log Σ exp(xᵢ)``, computed as ``m + log Σ exp(xᵢ − m)`` so that nothing overflows.
+
+    Args:
+        logits: one or more Values.
+
+    Returns:
+        A Value; its gradient is ``softmax(logits)``.
+    """
+    m = _max(logits)
+    return m + reduce(add, [(x - m).exp() for x in logits]).log()
+
+
+def cross_entropy(logits: Sequence[Value], target: int) -> Value:
+    """``−log softmax(logits)[target]``, as ``log_sum_exp(logits) − logits[target]``.
+
+    Unlike :func:`autograd_lite.losses.cross_entropy`, which reads the largest logit
+    from ``.data``, this one never leaves the graph (see the module's notes).
+
+    Args:
+        logits: one Value per class.
+        target: the index of the true class.
+
+    Returns:
+        A Value; its gradient with respect to the logits is ``softmax − onehot(target)``.
+
+    Raises:
+        ValueError: if ``target`` is not an index of ``logits``.
+    """
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+        raise TypeError(f"cross_entropy: target must be an int, got {type(target).__name__}")
+    if not 0 <= target < len(logits):
+        raise ValueError(f"cross_entropy: target {target} is not an index in [0, {len(logits)})")
+    return log_sum_exp(logits) - logits[int(target)]
+
+
+# --- modules with weights -----------------------------------------------------------
+
+
+class Embedding(Module):
+    """A table of learned vectors, one row per token (or position); a lookup returns a row.
+
+    Args:
+        num: the number of rows (the vocabulary size, or the number of positions).
+        dim: the length of each vector.
+        seed: an int, a ``random.Random`` to draw the initial weights from, or None.
+    """
+
+    def __init__(self, num: int, dim: int, seed: Seed = None) -> None:
+        self.num = positive_int(num, "Embedding", "num")
+        self.dim = positive_int(dim, "Embedding", "dim")
+        self.weight = _gaussian_matrix(self.num, self.dim, _rng(seed))
+
+    def __call__(self, index: int) -> list[Value]:
+        """Row ``index`` of the table: its Values themselves, so gradients reach them."""
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(f"Embedding: index must be an int, got {type(index).__name__}")
+        if not 0 <= index < self.num:
+            raise ValueError(f"Embedding: index {index} is not in [0, {self.num})")
+        return list(self.weight[int(index)])
+
+    def tensors(self) -> dict[str, Tensor]:
+        return {"weight": self.weight}
+
+    def config(self) -> dict[str, Any]:
+        return {"num": self.num, "dim": self.dim}
+
+    @staticmethod
+    def parameter_count(num: int, dim: int) -> int:
+        """``num · dim``."""
+        return positive_int(num, "Embedding", "num") * positive_int(dim, "Embedding", "dim")
+
+    def __repr__(self) -> str:
+        return f"Embedding({self.num}, {self.dim})"
+
+
+class Linear(Module):
+    """``W·x`` without a bias: ``nout`` dot products of a ``nout × nin`` weight with ``x``.
+
+    Args:
+        nin: the length of the input vector.
+        nout: the length of the output vector.
+        seed: an int, a ``random.Random``, or None.
+    """
+
+    def __init__(self, nin: int, nout: int, seed: Seed = None) -> None:
+        self.nin = positive_int(nin, "Linear", "nin")
+        self.nout = positive_int(nout, "Linear", "nout")
+        self.weight = _gaussian_matrix(self.nout, self.nin, _rng(seed))
+
+    def __call__(self, x: Sequence[Value]) -> list[Value]:
+        if len(x) != self.nin:
+            raise ValueError(f"Linear takes {self.nin} inputs, got {len(x)}")
+        return [_dot(row, x) for row in self.weight]
+
+    def tensors(self) -> dict[str, Tensor]:
+        return {"weight": self.weight}
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nout": self.nout}
+
+    @staticmethod
+    def parameter_count(nin: int, nout: int) -> int:
+        """``nin · nout``."""
+        return positive_int(nin, "Linear", "nin") * positive_int(nout, "Linear", "nout")
+
+    def __repr__(self) -> str:
+        return f"Linear({self.nin}, {self.nout}, bias=False)"
+
+
+class KVCache:
+    """What one attention layer keeps of the positions it has read.
+
+    Attributes:
+        keys: one key vector per position so far.
+        values: one value vector per position so far.
+        weights: per position, per head, the attention weights (Values) it gave to
+            itself and to every earlier position: for drawing, not for computing.
+    """
+
+    def __init__(self) -> None:
+        self.keys: list[list[Value]] = []
+        self.values: list[list[Value]] = []
+        self.weights: list[list[list[Value]]] = []
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+class CausalSelfAttention(Module):
+    """Multi-head self-attention of one position over itself and the positions before it.
+
+    The position's vector makes a query, a key and a value (three :class:`Linear`).
+    The key and value join the cache; each head then compares its slice of the query
+    with the same slice of every cached key (dot products scaled by 1/√head_dim),
+    turns the scores into weights with a softmax, and averages the cached values with
+    them. The heads' outputs, side by side, go through the output projection ``wo``.
+
+    Args:
+        n_embd: the length of the vectors.
+        n_head: the number of heads; must divide ``n_embd``.
+        seed: an int, a ``random.Random``, or None.
+    """
+
+    def __init__(self, n_embd: int, n_head: int, seed: Seed = None) -> None:
+        self.n_embd = positive_int(n_embd, "CausalSelfAttention", "n_embd")
+        self.n_head = positive_int(n_head, "CausalSelfAttention", "n_head")
+        if self.n_embd % self.n_head:
+            raise ValueError(f"n_head ({n_head}) must divide n_embd ({n_embd})")
+        self.head_dim = self.n_embd // self.n_head
+        rng = _rng(seed)
+        self.wq = Linear(n_embd, n_embd, rng)
+        self.wk = Linear(n_embd, n_embd, rng)
+        self.wv = Linear(n_embd, n_embd, rng)
+        self.wo = Linear(n_embd, n_embd, rng)
+
+    def __call__(self, x: Sequence[Value], cache: KVCache) -> list[Value]:
+        """The attention output for the position whose vector is ``x``, the next in ``cache``."""
+        q = self.wq(x)
+        cache.keys.append(self.wk(x))
+        cache.values.append(self.wv(x))
+        scale = math.sqrt(self.head_dim)
+        heads_out: list[Value] = []
+        head_weights = []
+        for h in range(self.n_head):
+            part = slice(h * self.head_dim, (h + 1) * self.head_dim)
+            q_h = q[part]
+            scores = [_dot(q_h, k[part]) / scale for k in cache.keys]
+            weights = softmax(scores)
+            head_weights.append(weights)
+            for j in range(part.start, part.stop):
+                heads_out.append(_dot(weights, [v[j] for v in cache.values]))
+        cache.weights.append(head_weights)
+        return self.wo(heads_out)
+
+    def tensors(self) -> dict[str, Tensor]:
+        return {f"{name}.weight": getattr(self, name).weight for name in ("wq", "wk", "wv", "wo")}
+
+    def config(self) -> dict[str, Any]:
+        return {"n_embd": self.n_embd, "n_head": self.n_head}
+
+    @staticmethod
+    def parameter_count(n_embd: int, n_head: int) -> int:
+        """``4 · n_embd²``."""
+        return 4 * positive_int(n_embd, "CausalSelfAttention", "n_embd") ** 2
+
+    def __repr__(self) -> str:
+        return f"CausalSelfAttention(n_embd={self.n_embd}, n_head={self.n_head})"
+
+
+class MLPBlock(Module):
+    """``fc2(relu(fc1(x)))``: a ``4·n_embd``-wide hidden layer, no biases.
+
+    Args:
+        n_embd: the length of the input and output vectors.
+        seed: an int, a ``random.Random``, or None.
+    """
+
+    def __init__(self, n_embd: int, seed: Seed = None) -> None:
+        self.n_embd = positive_int(n_embd, "MLPBlock", "n_embd")
+        rng = _rng(seed)
+        self.fc1 = Linear(n_embd, 4 * n_embd, rng)
+        self.fc2 = Linear(4 * n_embd, n_embd, rng)
+
+    def __call__(self, x: Sequence[Value]) -> list[Value]:
+        return self.fc2([h.relu() for h in self.fc1(x)])
+
+    def tensors(self) -> dict[str, Tensor]:
+        return {"fc1.weight": self.fc1.weight, "fc2.weight": self.fc2.weight}
+
+    def config(self) -> dict[str, Any]:
+        return {"n_embd": self.n_embd}
+
+    @staticmethod
+    def parameter_count(n_embd: int) -> int:
+        """``8 · n_embd²``."""
+        return 8 * positive_int(n_embd, "MLPBlock", "n_embd") ** 2
+
+    def __repr__(self) -> str:
+        return f"MLPBlock(n_embd={self.n_embd})"
+
+
+class Block(Module):
+    """One transformer layer: ``x + attn(norm(x))``, then ``x + mlp(norm(x))``.
+
+    Args:
+        n_embd: the length of the vectors.
+        n_head: the number of attention heads.
+        seed: an int, a ``random.Random``, or None.
+    """
+
+    def __init__(self, n_embd: int, n_head: int, seed: Seed = None) -> None:
+        rng = _rng(seed)
+        self.attn = CausalSelfAttention(n_embd, n_head, rng)
+        self.mlp = MLPBlock(n_embd, rng)
+
+    def __call__(self, x: Sequence[Value], cache: KVCache) -> list[Value]:
+        x = list(map(add, self.attn(rms_norm(x), cache), x))
+        return list(map(add, self.mlp(rms_norm(x)), x))
+
+    def tensors(self) -> dict[str, Tensor]:
+        return {
+            **{f"attn.{key}": t for key, t in self.attn.tensors().items()},
+            **{f"mlp.{key}": t for key, t in self.mlp.tensors().items()},
+        }
+
+    def config(self) -> dict[str, Any]:
+        return self.attn.config()
+
+    @staticmethod
+    def parameter_count(n_embd: int, n_head: int) -> int:
+        """``12 · n_embd²``."""
+        return 12 * positive_int(n_embd, "Block", "n_embd") ** 2
+
+    def __repr__(self) -> str:
+        return f"Block(n_embd={self.attn.n_embd}, n_head={self.attn.n_head})"
+
+
+class GPT(Module):
+    """A character-level GPT: a token sequence in, next-token logits out.
+
+    The architecture is microgpt's (GPT-2's with RMSNorm instead of LayerNorm, ReLU
+    instead of GeLU, and no biases): the token's and the position's embeddings added
+    and normalised, ``n_layer`` :class:`Block` s, and ``lm_head``, a :class:`Linear`
+    from the last vector to one logit per token.
+
+    Args:
+        vocab_size: the number of token ids (27 for the names: a-z and the boundary).
+        block_size: the longest sequence it reads (the number of positions).
+        n_embd: the length of every vector in the residual stream.
+        n_head: the number of attention heads; must divide ``n_embd``.
+        n_layer: the number of blocks.
+        seed: an int for reproducible initial weights, a ``random.Random`` to draw them
+            from, or None for fresh randomness.
+
+    The ``state_dict`` keys are microgpt's: ``wte``, ``wpe``, ``lm_head``, and for each
+    layer ``layer{i}.attn_wq`` ... ``attn_wo``, ``layer{i}.mlp_fc1``, ``mlp_fc2``; every
+    matrix is ``out × in``.
+
+    Example:
+        >>> model = GPT(27, seed=0)
+        >>> len(model.parameters())
+        4192
+        >>> logits = model([26, 4, 12])   # the boundary, then 'e' and 'm'
+        >>> len(logits), len(logits[0])    # at each of 3 positions, 27 logits
+        (3, 27)
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        block_size: int = 16,
+        n_embd: int = 16,
+        n_head: int = 4,
+        n_layer: int = 1,
+        seed: Seed = None,
+    ) -> None:
+        self.vocab_size = positive_int(vocab_size, "GPT", "vocab_size")
+        self.block_size = positive_int(block_size, "GPT", "block_size")
+        self.n_embd = positive_int(n_embd, "GPT", "n_embd")
+        self.n_head = positive_int(n_head, "GPT", "n_head")
+        self.n_layer = positive_int(n_layer, "GPT", "n_layer")
+        if self.n_embd % self.n_head:
+            raise ValueError(f"GPT: n_head ({n_head}) must divide n_embd ({n_embd})")
+        rng = _rng(seed)
+        self.wte = Embedding(self.vocab_size, self.n_embd, rng)
+        self.wpe = Embedding(self.block_size, self.n_embd, rng)
+        self.lm_head = Linear(self.n_embd, self.vocab_size, rng)
+        self.layers = [Block(self.n_embd, self.n_head, rng) for _ in range(self.n_layer)]
+
+    def new_cache(self) -> list[KVCache]:
+        """An empty key/value cache, one :class:`KVCache` per layer: a new sequence."""
+        return [KVCache() for _ in self.layers]
+
+    def step(self, token: int, cache: list[KVCache]) -> list[Value]:
+        """Read one more token of a sequence; return the logits of the token after it.
+
+        Args:
+            token: the token id at the next position, which is ``len(cache[0])``.
+            cache: from :meth:`new_cache`, holding the sequence read so far; this
+                position's keys and values are added to it.
+
+        Returns:
+            ``vocab_size`` Values.
+
+        Raises:
+            ValueError: if the token is not an id of the vocabulary, or the sequence
+                would be longer than ``block_size``.
+        """
+        pos = len(cache[0])
+        if pos >= self.block_size:
+            raise ValueError(f"GPT: the sequence is longer than block_size {self.block_size}")
+        if isinstance(token, bool) or not isinstance(token, numbers.Integral):
+            raise TypeError(f"GPT: a token must be an int, got {type(token).__name__}")
+        if not 0 <= token < self.vocab_size:
+            raise ValueError(f"GPT: token {token} is not in [0, {self.vocab_size})")
+        x = rms_norm(list(map(add, self.wte(token), self.wpe(pos))))
+        for layer, layer_cache in zip(self.layers, cache, strict=True):
+            x = layer(x, layer_cache)
+        return self.lm_head(x)
+
+    def __call__(self, tokens: Sequence[int]) -> list[list[Value]]:
+        """The next-token logits at every position of ``tokens`` (at most ``block_size``)."""
+        if isinstance(tokens, str | bytes) or not isinstance(tokens, Sequence):
+            raise TypeError(f"GPT needs a list of token ids, got {type(tokens).__name__}")
+        cache = self.new_cache()
+        return [self.step(token, cache) for token in tokens]
+
+    def loss(self, tokens: Sequence[int]) -> Value:
+        """The mean cross-entropy of predicting each token of ``tokens`` from those before it.
+
+        As in microgpt, a sequence longer than ``block_size + 1`` is cut to that length.
+
+        Args:
+            tokens: at least two token ids, e.g. ``tokenizer.frame("emma")``.
+
+        Returns:
+            A Value, ``(1/n) Σₜ cross_entropy(logitsₜ, tokens[t+1])``.
+        """
+        if isinstance(tokens, str | bytes) or not isinstance(tokens, Sequence):
+            raise TypeError(f"GPT.loss needs a list of token ids, got {type(tokens).__name__}")
+        if len(tokens) < 2:
+            raise ValueError(f"GPT.loss needs at least 2 tokens, got {len(tokens)}")
+        n = min(self.block_size, len(tokens) - 1)
+        cache = self.new_cache()
+        losses = [cross_entropy(self.step(tokens[t], cache), tokens[t + 1]) for t in range(n)]
+        total = reduce(add, losses)
+        return total if n == 1 else total * (1.0 / n)
+
+    def sample(self, boundary: int, temperature: float = 0.5, seed: Seed = None) -> list[int]:
+        """Generate one sequence: start at the boundary token, draw until it comes again.
+
+        At each position the next token is drawn from ``softmax(logits / temperature)``
+        with ``random.Random.choices``, as microgpt does; at most ``block_size`` tokens.
+
+        Args:
+            boundary: the token that starts the sequence and, drawn, ends it.
+            temperature: > 0; below 1 sharpens the distribution, above 1 flattens it.
+            seed: an int, a ``random.Random`` to draw from (its state advances), or None.
+
+        Returns:
+            The token ids drawn, without the boundary tokens.
+        """
+        if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real):
+            raise TypeError(f"GPT.sample: temperature must be a number, got {temperature!r}")
+        if not (math.isfinite(temperature) and temperature > 0):
+            raise ValueError(
+                f"GPT.sample: temperature must be a finite number > 0, got {temperature!r}"
+            )
+        rng = _rng(seed)
+        ids = range(self.vocab_size)
+        drawn: list[int] = []
+        with no_grad():
+            cache = self.new_cache()
+            token = boundary
+            for _ in range(self.block_size):
+                logits = self.step(token, cache)
+                probs = softmax([logit / temperature for logit in logits])
+                token = rng.choices(ids, weights=[p.data for p in probs])[0]
+                if token == boundary:
+                    break
+                drawn.append(token)
+        return drawn
+
+    def tensors(self) -> dict[str, Tensor]:
+        tensors: dict[str, Tensor] = {
+            "wte": self.wte.weight,
+            "wpe": self.wpe.weight,
+            "lm_head": self.lm_head.weight,
+        }
+        for i, layer in enumerate(self.layers):
+            attn, mlp = layer.attn, layer.mlp
+            for name, linear in (
+                ("attn_wq", attn.wq),
+                ("attn_wk", attn.wk),
+                ("attn_wv", attn.wv),
+                ("attn_wo", attn.wo),
+                ("mlp_fc1", mlp.fc1),
+                ("mlp_fc2", mlp.fc2),
+            ):
+                tensors[f"layer{i}.{name}"] = linear.weight
+        return tensors
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "vocab_size": self.vocab_size,
+            "block_size": self.block_size,
+            "n_embd": self.n_embd,
+            "n_head": self.n_head,
+            "n_layer": self.n_layer,
+        }
+
+    @staticmethod
+    def parameter_count(
+        vocab_size: int, block_size: int = 16, n_embd: int = 16, n_head: int = 4, n_layer: int = 1
+    ) -> int:
+        """``(2·vocab_size + block_size)·n_embd + n_layer·12·n_embd²``, without building it."""
+        vocab = positive_int(vocab_size, "GPT", "vocab_size")
+        width = positive_int(n_embd, "GPT", "n_embd")
+        per_layer = Block.parameter_count(width, n_head)
+        block = positive_int(block_size, "GPT", "block_size")
+        layers = positive_int(n_layer, "GPT", "n_layer")
+        return (2 * vocab + block) * width + layers * per_layer
+
+    def __repr__(self) -> str:
+        return (
+            f"GPT(vocab_size={self.vocab_size}, block_size={self.block_size}, "
+            f"n_embd={self.n_embd}, n_head={self.n_head}, n_layer={self.n_layer})"
+        )

@@ -1,0 +1,202 @@
+"""``autograd-lite gpt``: microgpt's recipe, its printout, its files, and its errors."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import random
+import re
+
+import pytest
+
+from autograd_lite import cli, data, gpt_command, nn, optim
+from autograd_lite.transformer import GPT
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def run_cli(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = cli.main(argv)
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def three_steps(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gpt") / "run"
+    status, stdout, stderr = run_cli(["gpt", "--steps", "3", "--out", str(out), "--no-progress"])
+    return out, status, stdout, stderr
+
+
+def test_three_steps_print_the_loss_and_twenty_names_and_write_two_files(three_steps):
+    out, status, stdout, stderr = three_steps
+    assert status == 0, stderr
+    assert stderr == ""  # --no-progress: no bar
+    assert "32,033 names, 27 tokens" in stdout and "4,192 parameters" in stdout
+    assert re.search(r"final loss \d\.\d{4}; mean of the last 3 steps \d\.\d{4}", stdout)
+    names = re.findall(r"^sample +(\d+): ([a-z]*)$", stdout, flags=re.M)
+    assert [int(i) for i, _ in names] == list(range(1, 21))
+    assert sorted(p.name for p in out.iterdir()) == ["loss_curve.png", "model.json"]
+    assert f"wrote {out / 'model.json'}" in stdout and f"wrote {out / 'loss_curve.png'}" in stdout
+    assert (out / "loss_curve.png").read_bytes().startswith(PNG)
+
+
+def test_the_saved_model_is_the_trained_gpt(three_steps):
+    out, *_ = three_steps
+    model = nn.GPT.load(out / "model.json")
+    assert isinstance(model, GPT) and len(model.parameters()) == 4192
+    names = data.load_names()
+    rng = random.Random(42)
+    rng.shuffle(names)
+    assert model.state_dict() != GPT(27, seed=rng).state_dict()  # it moved from the start
+
+
+def test_the_default_run_is_microgpts_first_steps(three_steps):
+    # microgpt's first step: random.seed(42), shuffle, weights drawn next; the first
+    # name is "yuheng" and the loss 3.3660
+    _, _, stdout, _ = three_steps
+    names = data.load_names()
+    tokenizer = data.CharTokenizer(names)
+    rng = random.Random(42)
+    rng.shuffle(names)
+    assert names[0] == "yuheng"
+    model = GPT(27, seed=rng)
+    optimizer = optim.Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
+    docs = [tokenizer.frame(name) for name in names]
+    schedule = gpt_command.linear_decay(0.01, 3)
+    losses = gpt_command.train(model, docs, optimizer, 3, schedule=schedule)
+    assert round(losses[0], 4) == 3.3660
+    assert f"final loss {losses[-1]:.4f}" in stdout
+    samples = [tokenizer.decode(model.sample(26, 0.5, seed=rng)) for _ in range(20)]
+    assert re.findall(r"^sample +\d+: ([a-z]*)$", stdout, flags=re.M) == samples
+
+
+def test_a_batch_averages_the_loss_and_the_gradients_of_its_names():
+    tok = data.CharTokenizer(["abcdefghijklmnopqrstuvwxyz"])
+    batch = [tok.frame("emma"), tok.frame("ava")]
+    model = GPT(27, seed=1)
+    loss = gpt_command.scalar_step(model, batch)
+    together = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    singles = [model.loss(tokens).data for tokens in batch]
+    for tokens in batch:
+        model.loss(tokens).backward()
+    assert loss == pytest.approx(sum(singles) / 2, rel=1e-14)
+    summed = [p.grad for p in model.parameters()]
+    assert together == pytest.approx([g / 2 for g in summed], rel=1e-12, abs=1e-15)
+
+
+def test_train_takes_the_docs_in_order_batch_by_batch_and_follows_the_schedule():
+    seen, rates = [], []
+    model = GPT(3, block_size=3, n_embd=2, n_head=1, seed=0)
+    sgd = optim.SGD(model.parameters(), lr=1.0)
+
+    def step(model, batch):
+        seen.append([tuple(tokens) for tokens in batch])
+        rates.append(sgd.lr)
+        return 1.0
+
+    docs = [[2, 0, 2], [2, 1, 2], [2, 0, 0, 2]]
+    losses = gpt_command.train(model, docs, sgd, 3, batch=2, schedule=lambda k: k + 0.5, step=step)
+    assert losses == [1.0, 1.0, 1.0]
+    order = [tuple(d) for d in docs]
+    assert seen == [[order[0], order[1]], [order[2], order[0]], [order[1], order[2]]]
+    assert rates == [1.0, 0.5, 1.5]  # the rate of step k is set before its update
+    assert (
+        gpt_command.linear_decay(0.01, 4)(0) == 0.01
+        and gpt_command.linear_decay(0.01, 4)(2) == 0.005
+    )
+
+
+def test_batch_seed_and_the_progress_bar(tmp_path):
+    status, stdout, stderr = run_cli(
+        ["gpt", "--steps", "2", "--batch", "3", "--seed", "7", "--out", str(tmp_path)]
+    )
+    assert status == 0
+    assert "2 steps of 3 names" in stdout
+    assert "training" in stderr and "2/2" in stderr and "loss=" in stderr  # tqdm's bar
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--steps", "0"], "--steps: must be at least 1, got 0"),
+        (["--steps", "many"], "--steps: expected a whole number, got 'many'"),
+        (["--batch", "-2"], "--batch: must be at least 1, got -2"),
+        (["--seed", "-1"], "--seed: must be 0 or more, got -1"),
+        (["--temperature", "0"], "--temperature: must be a finite number above 0, got 0"),
+        (["--temperature", "warm"], "--temperature: expected a number, got 'warm'"),
+        (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+    ],
+)
+def test_bad_arguments_exit_2_with_an_error_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["gpt", *argv])
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1  # one line, as every CLI error
+    assert lines[0].startswith("autograd-lite gpt: error:") and message in lines[0]
+
+
+def test_an_unusable_output_folder_is_one_line_and_status_2(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    status, stdout, stderr = run_cli(["gpt", "--steps", "1", "--out", str(blocker / "sub")])
+    assert status == 2
+    assert stderr.startswith("autograd-lite gpt: error: cannot create the output folder")
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert "final loss" not in stdout  # it failed before training
+
+
+def test_a_failed_write_is_one_line_and_status_2(tmp_path, monkeypatch):
+    def refuse(self, path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(GPT, "save", refuse)
+    status, _, stderr = run_cli(["gpt", "--steps", "1", "--out", str(tmp_path), "--no-progress"])
+    assert status == 2
+    assert stderr == f"autograd-lite gpt: error: cannot write to {tmp_path}: Permission denied\n"
+
+
+def test_help_lists_the_flags(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["gpt", "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for flag in ("--steps", "--batch", "--seed", "--temperature", "--out", "--no-progress"):
+        assert flag in text
+
+
+def test_the_loss_figure_draws_each_step_and_the_running_mean():
+    figure = gpt_command.loss_figure([3.0, 2.0, 1.0, 4.0], window=2)
+    step_line, mean_line = figure.axes[0].get_lines()
+    assert list(step_line.get_ydata()) == [3.0, 2.0, 1.0, 4.0]
+    assert list(mean_line.get_ydata()) == [3.0, 2.5, 1.5, 2.5]
+
+
+def test_the_scalar_step_pauses_the_cycle_collector_only_while_it_runs():
+    import gc
+
+    model = GPT(3, block_size=3, n_embd=2, n_head=1, seed=0)
+    seen = []
+    original = model.loss
+
+    def loss(tokens):
+        seen.append(gc.isenabled())
+        return original(tokens)
+
+    model.loss = loss
+    assert gc.isenabled()
+    gpt_command.scalar_step(model, [[2, 0, 2]])
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with gpt_command.collector_paused():
+            pass
+        assert not gc.isenabled()  # a collector paused by the caller stays paused
+    finally:
+        gc.enable()
+    with pytest.raises(KeyError), gpt_command.collector_paused():
+        raise KeyError("a step that fails")
+    assert gc.isenabled()
