@@ -1,38 +1,24 @@
-"""The arguments of the function transforms (jvp, vjp, jacobian, hvp, explain_forward).
+"""What the function transforms (jvp, vjp, jacobian, hvp, explain_forward) share:
+the point, the function's call, and the input leaves.
 
-Each check raises a TypeError or ValueError that names the function, the argument and
-what is wrong with it, so that a mistake is reported where it is made rather than from
-deep inside a sweep.
+The checks of single numbers and lists of numbers are :mod:`autograd_lite.checks`'s;
+each error names the function, the argument and what is wrong with it, so that a
+mistake is reported where it is made rather than from deep inside a sweep.
 """
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Iterable, Mapping
 from typing import TypeAlias
 
+from .checks import real_numbers
 from .engine import Value
 
 Number: TypeAlias = int | float
 
 
-def real(x: object, who: str, argument: str) -> float:
-    """``x`` as a float, or a TypeError naming the function, the argument and the type."""
-    if isinstance(x, numbers.Real):
-        return float(x)
-    raise TypeError(f"{who}: {argument} must be a real number, got {type(x).__name__}")
-
-
-def numbers_of(xs: object, who: str, argument: str) -> list[float]:
-    """A list (or tuple, or other iterable) of real numbers as a list of floats."""
-    if isinstance(xs, str | bytes | Mapping) or not isinstance(xs, Iterable):
-        raise TypeError(f"{who}: {argument} must be a list of numbers, got {type(xs).__name__}")
-    return [real(x, who, f"{argument}[{i}]") for i, x in enumerate(xs)]
-
-
 def point_of(xs: object, who: str) -> list[float]:
     """The point ``xs`` a function is differentiated at: at least one number."""
-    point = numbers_of(xs, who, "xs")
+    point = real_numbers(xs, who, "xs")
     if not point:
         raise ValueError(f"{who}: xs must hold at least one number, got an empty list")
     return point

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import numbers
 import reprlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -98,6 +98,23 @@ def real_number(value: object, function: str, argument: str) -> float:
         raise ValueError(
             f"{function}: {argument} is too large for a float, got {describe(value)}"
         ) from None
+
+
+def real_numbers(values: object, function: str, argument: str) -> list[float]:
+    """A list (or tuple, or other iterable) of real numbers, as floats.
+
+    >>> real_numbers((1, 2.5), "jvp", "tangents")
+    [1.0, 2.5]
+    >>> real_numbers("12", "hessian", "xs")
+    Traceback (most recent call last):
+      ...
+    TypeError: hessian: xs must be a list of numbers, got str '12'
+    """
+    from .engine import Value
+
+    if isinstance(values, Value | str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise TypeError(f"{function}: {argument} must be a list of numbers, got {_kind(values)}")
+    return [real_number(x, function, f"{argument}[{i}]") for i, x in enumerate(values)]
 
 
 def finite_number(

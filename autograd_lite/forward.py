@@ -44,7 +44,8 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from . import primitives as P
-from .arguments import Number, call, input_leaves, numbers_of, point_of, real, same_length
+from .arguments import Number, call, input_leaves, point_of, same_length
+from .checks import real_number, real_numbers
 from .engine import Value
 from .primitives import FLOAT_OPS, Primitive, WithNumber
 
@@ -127,8 +128,8 @@ class Dual:
     tangent: float
 
     def __init__(self, value: Number, tangent: Number = 0.0) -> None:
-        self.value = real(value, "Dual", "value")
-        self.tangent = real(tangent, "Dual", "tangent")
+        self.value = real_number(value, "Dual", "value")
+        self.tangent = real_number(tangent, "Dual", "tangent")
 
     # --- arithmetic -------------------------------------------------------
 
@@ -206,7 +207,7 @@ class Dual:
 
     def leaky_relu(self, slope: float = 0.01) -> Dual:
         """self for self > 0, else slope * self; its derivative at 0 is ``slope``."""
-        return _apply(P.leaky_relu(real(slope, "Dual.leaky_relu", "slope")), self)
+        return _apply(P.leaky_relu(real_number(slope, "Dual.leaky_relu", "slope")), self)
 
     def sin(self) -> Dual:
         """Sine (radians)."""
@@ -355,7 +356,7 @@ def jvp(
         ([6.0, 5.0], [2.0, 1.0])
     """
     point = point_of(xs, "jvp")
-    direction = numbers_of(tangents, "jvp", "tangents")
+    direction = real_numbers(tangents, "jvp", "tangents")
     same_length(direction, point, "jvp", "tangents")
     inputs = input_leaves(point)
     outputs, many = call(fn, inputs, "jvp")
@@ -545,7 +546,7 @@ def explain_forward(
         tangents of the outputs: ȯut = 2.58385
     """
     point = point_of(xs, "explain_forward")
-    direction = numbers_of(tangents, "explain_forward", "tangents")
+    direction = real_numbers(tangents, "explain_forward", "tangents")
     same_length(direction, point, "explain_forward", "tangents")
     inputs = input_leaves(point)
     outputs, many = call(fn, inputs, "explain_forward")

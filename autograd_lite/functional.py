@@ -3,10 +3,10 @@ and a numerical check."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal, overload
 
-from .checks import callable_, non_negative_number, positive_number, real_number, value_list
+from .checks import callable_, non_negative_number, positive_number, real_numbers, value_list
 from .engine import Number, Operand, Value, as_values, gradients, recording, topological_order
 from .primitives import FLOAT_OPS, WithNumber
 
@@ -107,9 +107,7 @@ def gradient_graph(root: Value, seed: Value) -> dict[Value, Value]:
 
 def _point(xs: object, who: str) -> list[float]:
     """The point ``xs`` as floats, or an error naming the entry that is not a number."""
-    if isinstance(xs, Value) or isinstance(xs, str | bytes) or not isinstance(xs, Iterable):
-        raise TypeError(f"{who}: xs must be a list of numbers, got {type(xs).__name__}")
-    return [real_number(x, who, f"xs[{i}]") for i, x in enumerate(xs)]
+    return real_numbers(xs, who, "xs")
 
 
 @overload

@@ -31,7 +31,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
-from .arguments import Number, call, input_leaves, numbers_of, point_of, real, same_length
+from .arguments import Number, call, input_leaves, point_of, same_length
+from .checks import real_number, real_numbers
 from .engine import Value
 from .forward import jvp, push_forward
 from .functional import grad
@@ -100,13 +101,13 @@ def _cotangent(cotangent: object, n_outputs: int, many: bool) -> list[float]:
                 "vjp pullback: cotangent must be a number, as fn returns a Value, "
                 f"got {type(cotangent).__name__}"
             )
-        return [real(cotangent, "vjp pullback", "cotangent")]
+        return [real_number(cotangent, "vjp pullback", "cotangent")]
     if not isinstance(cotangent, list | tuple):
         raise TypeError(
             f"vjp pullback: cotangent must be a list of {n_outputs} numbers, one per output "
             f"of fn, got {type(cotangent).__name__}"
         )
-    weights = numbers_of(cotangent, "vjp pullback", "cotangent")
+    weights = real_numbers(cotangent, "vjp pullback", "cotangent")
     if len(weights) != n_outputs:
         raise ValueError(
             f"vjp pullback: cotangent has {len(weights)} numbers but fn returns "
@@ -189,7 +190,7 @@ def hvp(
         [10.0, 6.0]
     """
     point = point_of(xs, "hvp")
-    direction = numbers_of(v, "hvp", "v")
+    direction = real_numbers(v, "hvp", "v")
     same_length(direction, point, "hvp", "v")
     inputs = input_leaves(point)
     outputs, many = call(fn, inputs, "hvp")
