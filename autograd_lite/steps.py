@@ -71,8 +71,10 @@ def scalar_step(
         ``(loss, correct)``: the batch's loss (penalty included) and how many of its
         samples the model classified right, both before the update.
     """
-    outputs = [model(x) for x in xb]
-    loss = goal.loss(outputs, yb)
+    rows = xb.tolist() if isinstance(xb, np.ndarray) else xb
+    labels = yb.tolist() if isinstance(yb, np.ndarray) else list(yb)
+    outputs = [model(x) for x in rows]
+    loss = goal.loss(outputs, labels)
     if not isinstance(loss, Value):
         raise TypeError(f"the loss must return a Value, got {type(loss).__name__}")
     if l2:
@@ -80,7 +82,7 @@ def scalar_step(
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    return loss.data, goal.correct(outputs, list(yb))
+    return loss.data, goal.correct(outputs, labels)
 
 
 class CompiledStep:

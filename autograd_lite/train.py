@@ -250,19 +250,22 @@ def fit(
         else scalar_step
     )
     n = len(rows)
+    inputs, targets = np.array(rows), np.array(labels)  # batches are slices of these
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
     try:
         for epoch in bar:
             if lr_schedule is not None:
                 _set_lr(optimizer, lr_schedule, epoch)
-            order = range(n) if size >= n else rng.permutation(n).tolist()
+            order = None if size >= n else rng.permutation(n)
             total = 0.0
             correct = 0
             with collector_paused():
                 for start in range(0, n, size):
-                    batch = order[start : start + size]
-                    xb = [rows[i] for i in batch]
-                    yb = [labels[i] for i in batch]
+                    if order is None:  # the full batch: the arrays themselves
+                        xb, yb = inputs, targets
+                    else:
+                        batch = order[start : start + size]
+                        xb, yb = inputs[batch], targets[batch]
                     try:
                         batch_loss, batch_correct = step(model, goal, optimizer, xb, yb, l2)
                     except TracingError as e:
@@ -276,7 +279,7 @@ def fit(
                             stacklevel=2,
                         )
                         batch_loss, batch_correct = step(model, goal, optimizer, xb, yb, l2)
-                    total += batch_loss * len(batch)
+                    total += batch_loss * len(xb)
                     correct += batch_correct
             history.loss.append(total / n)
             history.lr.append(optimizer.lr)

@@ -9,6 +9,9 @@ the same initial weights, so their losses must agree; the script checks that.
 
 Rows:
 
+* ``fit``: ``train.fit(model, X, y, loss="hinge", optimizer=SGD, l2=1e-4, lr_schedule=...)``
+  with its default options (compiled), the path a user takes; its time is one epoch
+  (one full-batch step), the mean over a run of ``--steps`` epochs after one to trace.
 * ``compiled step``: ``steps.CompiledStep``, the compiled twin of ``steps.scalar_step``
   (one tape per class label, the L2 penalty in closed form).
 * ``compiled tape``: one ``ag.compile``d per-sample loss with the label as a third
@@ -28,19 +31,43 @@ import gc
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 import autograd_lite as ag
-from autograd_lite import data, losses, nn, optim
+from autograd_lite import data, losses, nn, optim, train
 from autograd_lite.objectives import objective
 from autograd_lite.steps import CompiledStep
 from demo_step import HIDDEN, L2, Step, installed, lr_at, micrograd_step
 
 SIZES = (100, 1000)
 TARGET_VS_MICROGRAD = 300.0  # at 100 points
-TARGET_VS_TORCH = 10.0  # at most this many times torch's time, at 1,000 points
+TARGET_VS_TORCH = 1.0  # fit's step: at most torch's time, at 100 and at 1,000 points
+
+
+def run_fit(X: np.ndarray, y: np.ndarray, state: dict[str, Any], steps: int) -> dict[str, Any]:
+    """``fit`` as a user calls it: one epoch to trace, then ``steps`` epochs timed at once."""
+    model = nn.MLP(2, HIDDEN)
+    model.load_state_dict(state)
+    sgd = optim.SGD(model.parameters(), lr=lr_at(0))
+
+    def fit(epochs: int, start: int) -> list[float]:
+        history = train.fit(
+            model, X, y, loss="hinge", optimizer=sgd, epochs=epochs, l2=L2,
+            lr_schedule=lambda k: lr_at(start + k), progress=False,
+        )  # fmt: skip
+        return history.loss
+
+    gc.collect()
+    started = time.perf_counter()
+    curve = fit(1, 0)
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    curve += fit(steps - 1, 1)
+    mean = (time.perf_counter() - started) / (steps - 1)
+    return {"first": first, "median": mean, "losses": curve}
 
 
 def compiled_step(X: np.ndarray, y: np.ndarray, state: dict[str, Any]) -> Step:
@@ -150,32 +177,47 @@ def run(factory: Callable[..., Step], X: Any, y: Any, state: Any, steps: int) ->
     return {"first": times[0], "median": statistics.median(rest), "losses": curve}
 
 
+def _keep_best(results: dict[str, dict[str, Any]], name: str, result: dict[str, Any]) -> None:
+    """Keep the round of a row with the lowest median step time."""
+    if name not in results or result["median"] < results[name]["median"]:
+        results[name] = result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--steps", type=int, default=50, help="steps per row (first is warm-up)")
     parser.add_argument("--micrograd-steps", type=int, default=3, help="micrograd is slow")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data and weights")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rows take turns this many times; best round kept"
+    )
     args = parser.parse_args()
 
     state = nn.MLP(2, HIDDEN, seed=args.seed).state_dict()
     print(
         f"one full-batch training step: two moons, MLP(2, {HIDDEN}), hinge + {L2:g}·Σw², "
-        "backward, SGD; median over the steps after the first\n"
+        f"backward, SGD; median over the steps after the first, best of {args.rounds} rounds "
+        "in which the rows take turns (this machine is shared and noisy)\n"
     )
     summary: dict[tuple[int, str], float] = {}
     for n in SIZES:
         X, y = data.make_moons(n, seed=args.seed)
         results: dict[str, dict[str, Any]] = {}
-        for name, factory, needs in ROWS:
-            if needs and installed(needs) is None:
-                print(f"{n:6d} points  {name:26s} skipped: {needs} is not installed")
-                continue
-            if needs == "micrograd" and n > 100:
-                # Its recursive topological sort cannot walk a 1,000-sample loss.
-                print(f"{n:6d} points  {name:26s} skipped: its backward raises RecursionError")
-                continue
-            steps = args.micrograd_steps if needs == "micrograd" else args.steps
-            results[name] = run(factory, X, y, state, max(steps, 2))
+        keep_best = partial(_keep_best, results)
+        for round_ in range(max(args.rounds, 1)):
+            keep_best("fit", run_fit(X, y, state, max(args.steps, 2)))
+            for name, factory, needs in ROWS:
+                if needs and installed(needs) is None:
+                    if round_ == 0:
+                        print(f"{n:6d} points  {name:26s} skipped: {needs} is not installed")
+                    continue
+                if needs == "micrograd" and (n > 100 or round_ > 0):
+                    if round_ == 0:  # its recursive sort cannot walk a 1,000-sample loss
+                        why = "its backward raises RecursionError"
+                        print(f"{n:6d} points  {name:26s} skipped: {why}")
+                    continue
+                steps = args.micrograd_steps if needs == "micrograd" else args.steps
+                keep_best(name, run(factory, X, y, state, max(steps, 2)))
         for name, result in results.items():
             summary[n, name] = result["median"]
             others = [
@@ -186,7 +228,8 @@ def main() -> None:
             if "torch (batched, float64)" in results:
                 ratio = result["median"] / results["torch (batched, float64)"]["median"]
                 others.append(f"{ratio:6.2f}× torch's time")
-            first = f"  (first step {result['first'] * 1e3:.1f} ms)" if "compiled" in name else ""
+            traced = "compiled" in name or name == "fit"
+            first = f"  (first step {result['first'] * 1e3:.1f} ms)" if traced else ""
             print(
                 f"{n:6d} points  {name:26s} {result['median'] * 1e3:9.3f} ms   "
                 + "   ".join(others)
@@ -215,14 +258,15 @@ def main() -> None:
             f"100 points: compiled step {micro / ours:.0f}× micrograd "
             f"(target ≥ {TARGET_VS_MICROGRAD:g}×: {verdict})"
         )
-    torch_time = summary.get((1000, "torch (batched, float64)"))
-    if torch_time:
-        ratio = summary[1000, "compiled step"] / torch_time
-        verdict = "met" if ratio <= TARGET_VS_TORCH else "NOT met"
-        print(
-            f"1,000 points: compiled step takes {ratio:.1f}× torch's time "
-            f"(target ≤ {TARGET_VS_TORCH:g}×: {verdict})"
-        )
+    for n in SIZES:
+        torch_time = summary.get((n, "torch (batched, float64)"))
+        if torch_time:
+            ratio = summary[n, "fit"] / torch_time
+            verdict = "met" if ratio <= TARGET_VS_TORCH else "NOT met"
+            print(
+                f"{n:,} points: fit's step takes {ratio:.2f}× torch's time "
+                f"(target ≤ {TARGET_VS_TORCH:g}×: {verdict})"
+            )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 SMALL_RUNS = {
     "ops.py": (["--nodes", "300", "--chain", "2000", "--repeat", "1"], "autograd_lite"),
     "train.py": (["--steps", "1"], "autograd_lite"),
-    "compiled.py": (["--steps", "2", "--micrograd-steps", "1"], "compiled step"),
+    "compiled.py": (["--steps", "2", "--micrograd-steps", "1", "--rounds", "1"], "fit"),
     "rumelhart1986.py": (["--seeds", "2", "--max-sweeps", "200"], "mirror symmetry"),
     "gpt.py": (["--steps", "2"], "microgpt engine"),
 }
