@@ -120,15 +120,16 @@ def log_sum_exp(logits: Sequence[Value]) -> Value:
     return m + reduce(add, [(x - m).exp() for x in logits]).log()
 
 
-def cross_entropy(logits: Sequence[Value], target: int) -> Value:
+def cross_entropy(logits: Sequence[Value], target: int | Sequence[Value]) -> Value:
     """``−log softmax(logits)[target]``, as ``log_sum_exp(logits) − logits[target]``.
 
-    Unlike :func:`autograd_lite.losses.cross_entropy`, which reads the largest logit
-    from ``.data``, this one never leaves the graph (see the module's notes).
+    It never leaves the graph (see the module's notes).
 
     Args:
         logits: one Value per class.
-        target: the index of the true class.
+        target: the index of the true class; or its one-hot vector as Values (a
+            compiled step traces the target as an input): then ``logits[target]`` is
+            ``Σ target[v]·logits[v]``, the same number, since the other terms are 0.
 
     Returns:
         A Value; its gradient with respect to the logits is ``softmax − onehot(target)``.
@@ -136,9 +137,13 @@ def cross_entropy(logits: Sequence[Value], target: int) -> Value:
     Raises:
         ValueError: if ``target`` is not an index of ``logits``.
     """
+    if isinstance(target, list | tuple):
+        if len(target) != len(logits):
+            raise ValueError(f"cross_entropy: a one-hot target of {len(target)} for {len(logits)}")
+        return log_sum_exp(logits) - _dot(target, logits)
     if isinstance(target, bool) or not isinstance(target, numbers.Integral):
         raise TypeError(f"cross_entropy: target must be an int, got {type(target).__name__}")
-    if not 0 <= target < len(logits):
+    if not 0 <= int(target) < len(logits):
         raise ValueError(f"cross_entropy: target {target} is not an index in [0, {len(logits)})")
     return log_sum_exp(logits) - logits[int(target)]
 
@@ -160,11 +165,21 @@ class Embedding(Module):
         self.dim = positive_int(dim, "Embedding", "dim")
         self.weight = _gaussian_matrix(self.num, self.dim, _rng(seed))
 
-    def __call__(self, index: int) -> list[Value]:
-        """Row ``index`` of the table: its Values themselves, so gradients reach them."""
+    def __call__(self, index: int | Sequence[Value]) -> list[Value]:
+        """Row ``index`` of the table: its Values themselves, so gradients reach them.
+
+        ``index`` may also be a one-hot vector of Values (a compiled step traces the
+        token as an input): the lookup is then ``Σ onehot[v]·row[v]``, a product with
+        the table, which is the same row, and which the compiler runs as one matrix
+        product.
+        """
+        if isinstance(index, list | tuple):
+            if len(index) != self.num:
+                raise ValueError(f"Embedding: a one-hot index of {len(index)} for {self.num} rows")
+            return [_dot(index, column) for column in zip(*self.weight, strict=True)]
         if isinstance(index, bool) or not isinstance(index, numbers.Integral):
             raise TypeError(f"Embedding: index must be an int, got {type(index).__name__}")
-        if not 0 <= index < self.num:
+        if not 0 <= int(index) < self.num:
             raise ValueError(f"Embedding: index {index} is not in [0, {self.num})")
         return list(self.weight[int(index)])
 
@@ -421,7 +436,7 @@ class GPT(Module):
         """An empty key/value cache, one :class:`KVCache` per layer: a new sequence."""
         return [KVCache() for _ in self.layers]
 
-    def step(self, token: int, cache: list[KVCache]) -> list[Value]:
+    def step(self, token: int | Sequence[Value], cache: list[KVCache]) -> list[Value]:
         """Read one more token of a sequence; return the logits of the token after it.
 
         Args:
@@ -439,10 +454,11 @@ class GPT(Module):
         pos = len(cache[0])
         if pos >= self.block_size:
             raise ValueError(f"GPT: the sequence is longer than block_size {self.block_size}")
-        if isinstance(token, bool) or not isinstance(token, numbers.Integral):
-            raise TypeError(f"GPT: a token must be an int, got {type(token).__name__}")
-        if not 0 <= token < self.vocab_size:
-            raise ValueError(f"GPT: token {token} is not in [0, {self.vocab_size})")
+        if not isinstance(token, list | tuple):  # (a one-hot token: see Embedding)
+            if isinstance(token, bool) or not isinstance(token, numbers.Integral):
+                raise TypeError(f"GPT: a token must be an int, got {type(token).__name__}")
+            if not 0 <= int(token) < self.vocab_size:
+                raise ValueError(f"GPT: token {token} is not in [0, {self.vocab_size})")
         x = rms_norm(list(map(add, self.wte(token), self.wpe(pos))))
         for layer, layer_cache in zip(self.layers, cache, strict=True):
             x = layer(x, layer_cache)
@@ -455,13 +471,14 @@ class GPT(Module):
         cache = self.new_cache()
         return [self.step(token, cache) for token in tokens]
 
-    def loss(self, tokens: Sequence[int]) -> Value:
+    def loss(self, tokens: Sequence[int] | Sequence[Sequence[Value]]) -> Value:
         """The mean cross-entropy of predicting each token of ``tokens`` from those before it.
 
         As in microgpt, a sequence longer than ``block_size + 1`` is cut to that length.
 
         Args:
-            tokens: at least two token ids, e.g. ``tokenizer.frame("emma")``.
+            tokens: at least two token ids, e.g. ``tokenizer.frame("emma")``; or their
+                one-hot vectors as Values (how a compiled step traces them).
 
         Returns:
             A Value, ``(1/n) Σₜ cross_entropy(logitsₜ, tokens[t+1])``.

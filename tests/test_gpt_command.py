@@ -200,3 +200,34 @@ def test_the_scalar_step_pauses_the_cycle_collector_only_while_it_runs():
     with pytest.raises(KeyError), gpt_command.collector_paused():
         raise KeyError("a step that fails")
     assert gc.isenabled()
+
+
+def test_the_compiled_step_gives_the_scalar_steps_loss_and_gradients():
+    names = ["emma", "olivia", "ava", "zoe"]  # three lengths (framed: 6, 8, 5) in one batch
+    tokenizer = data.CharTokenizer(data.load_names())
+    batch = [tokenizer.frame(name) for name in names]
+    models = [GPT(tokenizer.vocab_size, n_embd=8, n_head=2, seed=3) for _ in range(2)]
+    compiled = gpt_command.CompiledStep()
+    for _ in range(2):  # the second call replays the tapes traced by the first
+        for m in models:
+            for p in m.parameters():
+                p.grad = 0.0
+        expected = gpt_command.scalar_step(models[0], batch)
+        got = compiled(models[1], batch)
+        assert got == pytest.approx(expected, rel=1e-12)
+        for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
+            assert q.grad == pytest.approx(p.grad, rel=1e-10, abs=1e-15)
+    assert sorted(compiled._tapes) == [5, 6, 8]  # one tape per length, reused
+
+
+def test_scalar_flag_trains_the_same_run_on_the_graph_of_values(tmp_path):
+    runs = {}
+    for flag in ([], ["--scalar"]):
+        status, stdout, _ = run_cli(
+            ["gpt", "--steps", "2", "--seed", "3", "--no-progress", "--out", str(tmp_path), *flag]
+        )
+        assert status == 0
+        runs[bool(flag)] = stdout
+    assert "on the scalar graph" in runs[True] and "compiled" in runs[False]
+    final = [re.search(r"final loss (\d+\.\d+)", runs[k]).group(1) for k in (False, True)]
+    assert final[0] == final[1]  # the same losses to the printed digits
