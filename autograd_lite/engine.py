@@ -473,19 +473,16 @@ def _leaf(data: float, label: str = "") -> Value:
     return node
 
 
-def _kind(a: Value, b: Value) -> type[Value]:
-    """The class of a node made from ``a`` and ``b``: Value, unless one is a Tracer.
-
-    A node made from a Tracer is a Tracer (see :mod:`autograd_lite.compiler.tracer`):
-    that is how the compiler knows what a traced function computed, with no switch
-    anywhere. Any other subclass of Value makes plain Values.
-    """
-    kind_a, kind_b = type(a).op_result_class, type(b).op_result_class
-    return kind_a if kind_b is Value else kind_b
-
-
 # The three node makers below fill their slots inline, each in full, rather than
 # through a shared helper: a call more per op would cost every forward pass.
+#
+# A node made from a Tracer is a Tracer (see autograd_lite/compiler/tracer.py): that is
+# how the compiler knows what a traced function computed, with no switch anywhere. An op
+# of one Value asks its class (``op_result_class``: Value for Value and its subclasses,
+# Tracer for a Tracer), since nn calls activations unbound (``Value.relu(v)``); an
+# operator is told, since a Tracer on either side reaches its own operator methods first
+# (Python gives a subclass's reflected operator priority), and they pass ``kind``.
+# Measured: asking the class in _binary too cost 12% of its time.
 
 
 def _unary(prim: Primitive, a: Value) -> Value:
@@ -507,11 +504,11 @@ def _unary(prim: Primitive, a: Value) -> Value:
     return node
 
 
-def _binary(prim: Primitive, a: Value, b: Value) -> Value:
+def _binary(prim: Primitive, a: Value, b: Value, kind: type[Value] = Value) -> Value:
     x = a._data
     y = b._data
     out = prim.forward(x, y)
-    node = _new(Value if type(a) is Value and type(b) is Value else _kind(a, b))
+    node = _new(kind)
     node._data = out
     node.grad = 0.0
     node.label = ""
@@ -526,7 +523,7 @@ def _binary(prim: Primitive, a: Value, b: Value) -> Value:
     return node
 
 
-def _with_number(op: WithNumber, a: Value, number: float) -> Value:
+def _with_number(op: WithNumber, a: Value, number: float, kind: type[Value] = Value) -> Value:
     """The node for ``a op number``, or ``number op a`` when ``op.number_first``.
 
     The number is kept in the node rather than in a leaf of its own.
@@ -535,8 +532,7 @@ def _with_number(op: WithNumber, a: Value, number: float) -> Value:
     x = a._data
     first = op.number_first
     out = prim.forward(number, x) if first else prim.forward(x, number)
-    kind = type(a)
-    node = _new(Value if kind is Value else kind.op_result_class)
+    node = _new(kind)
     node._data = out
     node.grad = 0.0
     node.label = ""

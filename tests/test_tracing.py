@@ -641,3 +641,15 @@ def test_compiled_step_with_an_optimizer_of_some_parameters_matches_the_scalar_s
     for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
         assert q.data == pytest.approx(p.data, rel=1e-12, abs=1e-15)
         assert q.grad == pytest.approx(p.grad, rel=1e-12, abs=1e-15)
+
+
+def test_an_op_of_a_value_and_a_tracer_is_a_tracer_on_either_side():
+    from autograd_lite.compiler.tracer import Trace
+
+    x, w = Tracer.input(0.5, 0, Trace()), Value(2.0)
+    made = [
+        w + x, x + w, w - x, x - w, w * x, x * w, w / x, x / w, w**x, x**w,
+        x * 3, 3 - x, 2**x, x**2, x.tanh(), Value.relu(x), -x, sum([w, x]),
+    ]  # fmt: skip
+    assert all(type(v) is Tracer for v in made)
+    assert type(w * w) is Value and type(w * 3) is Value  # no Tracer, no Tracer made

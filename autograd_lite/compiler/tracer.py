@@ -31,8 +31,16 @@ from contextlib import nullcontext
 from typing import Any
 
 from ..array_ops import row_error
-from ..engine import Value, is_recording, recording, topological_order
-from ..primitives import Primitive
+from ..engine import (
+    Value,
+    _binary,
+    _number,
+    _with_number,
+    is_recording,
+    recording,
+    topological_order,
+)
+from ..primitives import ADD, DIV, MUL, NUMBER_FIRST, NUMBER_SECOND, POW, SUB, Primitive
 
 __all__ = ["Trace", "Tracer", "TracingError", "trace_call"]
 
@@ -159,7 +167,41 @@ class Tracer(Value):
         return f"Tracer({what})"
 
 
-Tracer.op_result_class = Tracer
+Tracer.op_result_class = Tracer  # an op of one Tracer makes a Tracer (engine._unary)
+
+
+def _traced_operator(name: str, prim: Primitive, reflected: bool) -> Callable[..., Any]:
+    """Tracer's own ``name``: an op of two Values, one of them a Tracer, makes a Tracer.
+
+    Python calls a subclass's reflected operator before the left operand's own, so
+    ``value * tracer`` reaches ``Tracer.__rmul__`` as surely as ``tracer * value``
+    reaches ``Tracer.__mul__``; with a number the node is made from the Tracer alone,
+    as Value's own operator makes it.
+    """
+    plain = getattr(Value, name)
+    with_number = (NUMBER_FIRST if reflected else NUMBER_SECOND).get(prim)
+
+    def operator(self: Tracer, other: Any) -> Any:
+        if isinstance(other, Value):
+            a, b = (other, self) if reflected else (self, other)
+            return _binary(prim, a, b, Tracer)
+        number = _number(other, prim.name)
+        if number is None or with_number is None:  # not a number; or ** a number
+            return plain(self, other)
+        return _with_number(with_number, self, number, Tracer)
+
+    operator.__name__ = name
+    return operator
+
+
+for _name, _prim, _reflected in [
+    ("__add__", ADD, False), ("__radd__", ADD, True),
+    ("__sub__", SUB, False), ("__rsub__", SUB, True),
+    ("__mul__", MUL, False), ("__rmul__", MUL, True),
+    ("__truediv__", DIV, False), ("__rtruediv__", DIV, True),
+    ("__pow__", POW, False), ("__rpow__", POW, True),
+]:  # fmt: skip
+    setattr(Tracer, _name, _traced_operator(_name, _prim, _reflected))
 
 
 def trace_call(
