@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import Value, _binary, _leaf, _unary, _with_number, is_recording, recording
+from .engine import Value, _binary, _leaf, _many, _unary, _with_number, is_recording, recording
 from .primitives import Primitive, WithNumber
 
 __all__ = ["copy_value", "reduce_value"]
@@ -121,6 +121,8 @@ def _unpickle(
                 return _unpickle(prim, parents, number, data, grad, label)
         if isinstance(prim, WithNumber):
             node = _with_number(prim, parents[0], number)  # type: ignore[arg-type]
+        elif prim.arity is None:  # dot, sum: any number of parents
+            node = _many(prim, parents)
         elif len(parents) == 1:
             node = _unary(prim, parents[0])
         elif len(parents) == 2:
