@@ -31,7 +31,6 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import repeat
 from typing import Any, TypeAlias, overload
 
 from .engine import Value, _as_float, _many
@@ -74,14 +73,22 @@ def dot(ws: Iterable[Any], xs: Iterable[Any], bias: Any = 0.0) -> Value | Dual:
         >>> ag.dot([2.0], [x], bias=1.0).data      # 2·3 + 1
         7.0
     """
-    w = _operands(ws, "dot", "ws")
-    x = _operands(xs, "dot", "xs")
+    w = _sequence(ws, "dot", "ws")
+    x = _sequence(xs, "dot", "xs")
     if len(w) != len(x):
         raise ValueError(f"dot: ws and xs must have the same length, got {len(w)} and {len(x)}")
     if isinstance(bias, Value | Dual):
-        return _make(DOT, (*w, *x, bias), "dot")
-    b = _as_float(bias, "dot: bias")
-    return _make(DOT, (*w, *x) if b == 0 else (*w, *x, b), "dot")
+        b: tuple[Any, ...] = (bias,)
+    else:
+        number = _as_float(bias, "dot: bias")
+        b = () if number == 0 else (number,)
+    if w or b:
+        try:
+            return _many(DOT, (*w, *x, *b))  # Values alone: the common case, a neuron's
+        except AttributeError:  # a number or a Dual among them (only a Value has ._data)
+            pass
+    operands = (*_checked(w, "dot", "ws"), *_checked(x, "dot", "xs"), *b)
+    return _make(DOT, operands, "dot")
 
 
 @overload
@@ -112,29 +119,39 @@ def sum(values: Iterable[Any]) -> Value | Dual:  # noqa: A001
         >>> total.data, len(total.parents), total.local_grads
         (10.0, 4, (1.0, 1.0, 1.0, 1.0))
     """
-    return _make(SUM, _operands(values, "sum", "values"), "sum")
+    terms = _sequence(values, "sum", "values")
+    if terms:
+        try:
+            return _many(SUM, tuple(terms))  # Values alone: the common case
+        except AttributeError:  # a number or a Dual among them (only a Value has ._data)
+            pass
+    return _make(SUM, _checked(terms, "sum", "values"), "sum")
 
 
-def _operands(items: Iterable[Any], who: str, what: str) -> tuple[Any, ...]:
-    """``items`` as a tuple of Values, Duals and floats, or TypeError naming the entry."""
-    if isinstance(items, Value | Dual | str | bytes) or not isinstance(items, Iterable):
-        raise TypeError(
-            f"{who}: {what} must be a list of Values or numbers, got {type(items).__name__}"
-        )
-    found = tuple(items)
-    if all(map(isinstance, found, repeat(Value))):  # the common case, checked at C speed
-        return found
+def _sequence(items: Iterable[Any], who: str, what: str) -> list[Any] | tuple[Any, ...]:
+    """``items`` as a list or tuple (as given, if it is one), or TypeError naming it."""
+    if type(items) is list or type(items) is tuple:
+        return items
+    if not isinstance(items, Value | Dual | str | bytes):
+        try:
+            return tuple(iter(items))
+        except TypeError:
+            pass
+    kind = type(items).__name__
+    raise TypeError(f"{who}: {what} must be a list of Values or numbers, got {kind}")
+
+
+def _checked(items: Iterable[Any], who: str, what: str) -> tuple[Any, ...]:
+    """Each entry as a Value, a Dual or a float, or TypeError naming the entry."""
     return tuple(
         item if isinstance(item, Value | Dual) else _as_float(item, f"{who}: {what}[{i}]")
-        for i, item in enumerate(found)
+        for i, item in enumerate(items)
     )
 
 
 def _make(prim: Primitive, operands: tuple[Any, ...], who: str) -> Value | Dual:
     """The node of ``prim`` on Values and numbers, or its Dual on Duals and numbers."""
     kinds = set(map(type, operands))
-    if kinds == {Value}:
-        return _many(prim, operands)
     if any(issubclass(kind, Dual) for kind in kinds):
         if any(issubclass(kind, Value) for kind in kinds):
             raise TypeError(f"{who}: cannot mix Values and Duals")
