@@ -86,9 +86,7 @@ class Primitive:
             self.arity: int | None = None
         else:
             self.arity = code.co_argcount - 2  # local(ops, *inputs, out)
-        self.forward = (
-            forward if outside is None else _checked(forward, outside, error, self.arity or 1)
-        )
+        self.forward = forward if outside is None else _checked(forward, outside, error, self.arity)
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
@@ -109,7 +107,9 @@ class Primitive:
         return (lookup, (self.name, dict(self.params)))
 
 
-def _checked(forward: Forward, outside: Callable[..., Any], error: Any, inputs: int) -> Forward:
+def _checked(
+    forward: Forward, outside: Callable[..., Any], error: Any, inputs: int | None
+) -> Forward:
     """The float forward that raises ``error`` where ``outside`` holds, then computes.
 
     Written out for one and for two inputs: packing ``*args`` would cost every call.
@@ -125,7 +125,12 @@ def _checked(forward: Forward, outside: Callable[..., Any], error: Any, inputs: 
             raise error(a, b)
         return forward(a, b)
 
-    return checked_one if inputs == 1 else checked_two
+    def checked_any(*args: float) -> float:
+        if outside(*args):
+            raise error(*args)
+        return forward(*args)
+
+    return checked_one if inputs == 1 else checked_two if inputs == 2 else checked_any
 
 
 # --- the float namespace the formulas are evaluated with -----------------------

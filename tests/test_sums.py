@@ -375,3 +375,21 @@ def test_a_dot_on_shared_values_alone_runs_once_per_batch():
     f.backward(X, np.ones(2))
     assert [p.grad for p in ws] == [3 * (2 * 0.5 + 1), 3 * -4.0, 3 * 3.0]
     assert len(f.tape.uniform_code) == 1 and f.tape.uniform_code[0].primitive.name == "dot"
+
+
+def test_a_row_of_any_number_of_inputs_reads_its_arity_and_checks_its_domain():
+    from autograd_lite.primitives import DOT, SUM, Primitive
+
+    assert DOT.arity is None and SUM.arity is None and ag.primitives.MUL.arity == 2
+    mean = Primitive(
+        "mean",
+        lambda *xs: sum(xs) / len(xs),
+        lambda np, *xs: sum(xs) / len(xs),
+        lambda ops, *xs_then_out: (1 / (len(xs_then_out) - 1),) * (len(xs_then_out) - 1),
+        outside=lambda *xs: len(xs) == 0,
+        error=lambda *xs: ValueError("mean: no values"),
+    )
+    assert mean.arity is None and mean.forward(1.0, 2.0, 6.0) == 3.0
+    with pytest.raises(ValueError, match="mean: no values"):
+        mean.forward()
+    assert ag.primitives.lookup("dot") is DOT and ag.primitives.lookup("sum") is SUM

@@ -2,7 +2,9 @@
 
 Each Value becomes a record ``label | data | grad`` and each op a small oval between
 its inputs and its result, so the picture reads like the forward pass, left to right;
-the backward pass runs along the same arrows in reverse.
+the backward pass runs along the same arrows in reverse. A ``dot`` node (a neuron's
+``w·x + b``) is drawn as the column of its terms ``w1·x1 ... b`` beside ``w·x+b``, each
+weight and its input entering the cell of their term.
 
 Only ``.data .grad .op .parents .label`` of the Values are read, and the number or
 the parameters of an op that has one (the 2 of ``x * 2``, the exponent of ``x ** 2``).
