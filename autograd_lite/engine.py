@@ -566,8 +566,9 @@ def _with_number(op: WithNumber, a: Value, number: float) -> Value:
 # A node of more than two parents (a dot or a sum) keeps the first in _parent1 with its
 # local in _local1, as every node does, and this marker in _parent2; all of its parents
 # and locals are in _local2, as two tuples. The reverse pass treats _parent1 as usual
-# and takes a branch for the rest when it meets the marker: nodes of one or two parents
-# pay nothing for it on their way (see _walk and _propagate).
+# and takes a branch for the rest when it meets the marker: a node of one or two parents
+# pays at most one `is` test for it (see _walk and _propagate; on benchmarks/ops.py's
+# graph of binary and unary ops the difference is within the noise).
 MANY_PARENTS = _new(Value)
 MANY_PARENTS._data = MANY_PARENTS.grad = 0.0
 MANY_PARENTS.label = "(the marker of a node with many parents; never in a graph)"
@@ -711,7 +712,7 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
             leaf(a)
         b = node._parent2
         if b is not None and b._buffer is not zero:
-            if b is MANY_PARENTS:  # its buffer is never zero, so only such nodes get here
+            if b is MANY_PARENTS:  # never this pass's zero: a node of many always comes here
                 b = _next_unreached(node, zero, leaf, resume)
                 if b is not None:
                     push(b)
