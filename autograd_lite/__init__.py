@@ -19,6 +19,8 @@ from .explain import explain
 from .forward import Dual, explain_forward, jvp
 from .functional import grad, gradcheck, hessian
 from .jacobians import hvp, jacobian, vjp
+from .sums import dot
+from .sums import sum as sum  # noqa: A004 - ag.sum, as numpy's and torch's
 
 __version__ = "0.1.0"
 
@@ -37,6 +39,7 @@ __all__ = [
     "jacobian",
     "hvp",
     "explain_forward",
+    "dot",  # ag.sum is left out, so that `from autograd_lite import *` keeps Python's sum
     "compile",
     "draw_dot",
     "studio",

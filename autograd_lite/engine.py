@@ -3,7 +3,8 @@
 A node records its parents, the primitive that made it and that primitive's local
 derivatives (one float per parent, computed in the forward pass from the table in
 :mod:`autograd_lite.primitives`). It holds no closure and no reference back to itself,
-so a graph that is dropped is freed by reference counting alone.
+so a graph that is dropped is freed by reference counting alone. Most nodes have one or
+two parents; a ``dot`` or ``sum`` node (a neuron's ``w·x + b``) may have many.
 
 Read this file top to bottom:
 
@@ -113,9 +114,10 @@ class Value:
     label: str
     _prim: Primitive | WithNumber | None  # what made this node; None for a leaf
     _parent1: Value | None  # the first parent; None for a leaf
-    _parent2: Value | None  # the second parent; None for a leaf or an op of one Value
+    _parent2: Value | None  # the second parent; None for a leaf or an op of one Value;
+    #   MANY_PARENTS for a node of more than two (see _many)
     _local1: float  # d self / d _parent1, recorded in the forward pass
-    _local2: float  # d self / d _parent2
+    _local2: Any  # d self / d _parent2; for MANY_PARENTS, (all parents, all locals)
     _number: float  # the plain number of a WithNumber op (the 2 of ``v * 2``)
     _buffer: float  # the gradient of the reverse pass that last reached this node
     op_result_class: ClassVar[type[Value]]  # the class of the nodes ops make from it
@@ -151,6 +153,8 @@ class Value:
         if a is None:
             return ()
         b = self._parent2
+        if b is MANY_PARENTS:
+            return self._local2[0]  # type: ignore[no-any-return]
         return (a,) if b is None else (a, b)
 
     @property
@@ -168,7 +172,10 @@ class Value:
         """d self / d parent for each parent, as recorded in the forward pass."""
         if self._parent1 is None:
             return ()
-        return (self._local1,) if self._parent2 is None else (self._local1, self._local2)
+        b = self._parent2
+        if b is MANY_PARENTS:
+            return self._local2[1]  # type: ignore[no-any-return]
+        return (self._local1,) if b is None else (self._local1, self._local2)
 
     # --- arithmetic -------------------------------------------------------
     # Each operator takes the short way when the other operand is exactly a Value.
@@ -552,6 +559,55 @@ def _with_number(op: WithNumber, a: Value, number: float, kind: type[Value] = Va
     return node
 
 
+# A node of more than two parents (a dot or a sum) keeps the first in _parent1 with its
+# local in _local1, as every node does, and this marker in _parent2; all of its parents
+# and locals are in _local2, as two tuples. The reverse pass treats _parent1 as usual
+# and takes a branch for the rest when it meets the marker: a node of one or two parents
+# pays at most one `is` test for it (see _walk and _propagate; on benchmarks/ops.py's
+# graph of binary and unary ops the difference is within the noise).
+MANY_PARENTS = _new(Value)
+MANY_PARENTS._data = MANY_PARENTS.grad = 0.0
+MANY_PARENTS.label = "(the marker of a node with many parents; never in a graph)"
+MANY_PARENTS._buffer = None  # type: ignore[assignment]  # never a pass's zero: see _walk
+MANY_PARENTS._parent1 = MANY_PARENTS._parent2 = MANY_PARENTS._prim = None
+
+
+def _many(prim: Primitive, parents: tuple[Value, ...]) -> Value:
+    """The node of a primitive of any number of inputs (``dot``, ``sum``), one or more.
+
+    One or two parents fill the slots as a unary or binary node does; more take the
+    layout of MANY_PARENTS above.
+    """
+    data = [p._data for p in parents]
+    out = prim.forward(*data)
+    kind = Value
+    kinds: set[type[Value]] = set(map(type, parents))
+    for other in kinds:  # a Tracer among the parents makes a Tracer
+        if other is not Value and other.op_result_class is not Value:
+            kind = other.op_result_class
+    node = _new(kind)
+    node._data = out
+    node.grad = 0.0
+    node.label = ""
+    node._buffer = 0.0
+    if not _grad_modes or is_recording():
+        locals_ = prim.local(FLOAT_OPS, *data, out)
+        node._parent1 = parents[0]
+        node._local1 = locals_[0]
+        if len(parents) > 2:
+            node._parent2 = MANY_PARENTS
+            node._local2 = (parents, locals_)
+        elif len(parents) == 2:
+            node._parent2 = parents[1]
+            node._local2 = locals_[1]
+        else:
+            node._parent2 = None
+        node._prim = prim
+    else:
+        node._parent1 = node._parent2 = node._prim = None
+    return node
+
+
 def _operate(prim: Primitive, a: Value, other: object) -> Value:
     """``a prim other`` for an ``other`` that is not exactly a Value (NotImplemented if
     it is not a number either)."""
@@ -584,6 +640,8 @@ def make_node(
     """
     if isinstance(prim, WithNumber):
         return _with_number(prim, parents[0], number)  # type: ignore[arg-type]
+    if prim.arity is None:  # dot, sum: any number of parents
+        return _many(prim, tuple(parents))
     if len(parents) == 1:
         return _unary(prim, parents[0])
     if len(parents) == 2:
@@ -658,6 +716,7 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
     stack = [root]
     push = stack.append
     pop = stack.pop
+    resume: dict[Value, int] = {}  # for a node of many parents: the next parent to look at
     while stack:
         node = stack[-1]  # an op: leaves never go on the stack
         a: Value = node._parent1  # type: ignore[assignment]  # an op has a first parent
@@ -669,6 +728,13 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
             leaf(a)
         b = node._parent2
         if b is not None and b._buffer is not zero:
+            if b is MANY_PARENTS:  # never this pass's zero: a node of many always comes here
+                b = _next_unreached(node, zero, leaf, resume)
+                if b is not None:
+                    push(b)
+                    continue
+                emit(pop())
+                continue
             b._buffer = zero
             if b._parent1 is not None:
                 push(b)
@@ -676,6 +742,27 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
             leaf(b)
         emit(pop())
     return internal, leaves
+
+
+def _next_unreached(
+    node: Value, zero: _PassZero, leaf: Any, resume: dict[Value, int]
+) -> Value | None:
+    """The next parent of a node of many parents that this pass has not reached and that
+    is an op, marking the leaves it passes on the way; None once there is none.
+
+    ``resume`` keeps where to look next time the walk comes back to the node, so each
+    parent is looked at once however many parents the node has.
+    """
+    parents = node._local2[0]
+    for i in range(resume.get(node, 1), len(parents)):  # parents[0] is _parent1: done
+        p = parents[i]
+        if p._buffer is not zero:
+            p._buffer = zero
+            if p._parent1 is not None:
+                resume[node] = i + 1
+                return p  # type: ignore[no-any-return]
+            leaf(p)
+    return None
 
 
 def _propagate(internal: list[Value], leaves: list[Value], seed: float, into_grad: bool) -> None:
@@ -693,7 +780,13 @@ def _propagate(internal: list[Value], leaves: list[Value], seed: float, into_gra
         node._parent1._buffer += node._local1 * g  # type: ignore[union-attr]
         b = node._parent2
         if b is not None:
-            b._buffer += node._local2 * g
+            if b is MANY_PARENTS:  # the other parents of a node of many
+                parents_and_locals = zip(*node._local2, strict=True)
+                next(parents_and_locals)  # the first parent had its share above
+                for p, local in parents_and_locals:
+                    p._buffer += local * g
+            else:
+                b._buffer += node._local2 * g
     if into_grad:
         for node in leaves:
             node.grad += node._buffer

@@ -10,6 +10,10 @@ Each row holds an op's
   computes, the array forward checks it on every sample of a batch;
 * **local derivatives**: ``local(ops, *inputs, out)``, one derivative per input.
 
+Most ops take one or two inputs. Two take any number: ``dot`` (a neuron's
+``w·x + b`` as one node) and ``sum``; their formulas receive all the inputs, then
+``out``, as one argument list.
+
 The local derivatives are written with ordinary operators and the few functions of
 the namespace ``ops``. Called with floats and :data:`FLOAT_OPS` they give the numbers
 that drive the fast first-order backward pass; called with the graph's own ``Value``
@@ -23,9 +27,11 @@ Adding an op is one row here and one ``Value`` method; the engine never names an
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from functools import lru_cache
+from operator import mul
 from typing import Any
 
 INF = math.inf
@@ -50,9 +56,13 @@ class Primitive:
     Attributes:
         forward: the float forward *with* its domain check: what the engine calls.
         compute: the float forward without it.
+        arity: how many inputs the op takes (1 or 2), or None for any number
+            (``dot``, ``sum``), read from the signature of ``local``.
     """
 
-    __slots__ = ("name", "forward", "compute", "array", "local", "outside", "error", "params")
+    __slots__ = (
+        "name", "forward", "compute", "array", "local", "outside", "error", "params", "arity"
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -71,8 +81,12 @@ class Primitive:
         self.outside = outside
         self.error = error
         self.params = params or {}
-        inputs = local.__code__.co_argcount - 2  # local(ops, *inputs, out)
-        self.forward = forward if outside is None else _checked(forward, outside, error, inputs)
+        code = local.__code__
+        if code.co_flags & inspect.CO_VARARGS:  # local(ops, *inputs_then_out): any number
+            self.arity: int | None = None
+        else:
+            self.arity = code.co_argcount - 2  # local(ops, *inputs, out)
+        self.forward = forward if outside is None else _checked(forward, outside, error, self.arity)
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
@@ -93,7 +107,9 @@ class Primitive:
         return (lookup, (self.name, dict(self.params)))
 
 
-def _checked(forward: Forward, outside: Callable[..., Any], error: Any, inputs: int) -> Forward:
+def _checked(
+    forward: Forward, outside: Callable[..., Any], error: Any, inputs: int | None
+) -> Forward:
     """The float forward that raises ``error`` where ``outside`` holds, then computes.
 
     Written out for one and for two inputs: packing ``*args`` would cost every call.
@@ -109,7 +125,12 @@ def _checked(forward: Forward, outside: Callable[..., Any], error: Any, inputs: 
             raise error(a, b)
         return forward(a, b)
 
-    return checked_one if inputs == 1 else checked_two
+    def checked_any(*args: float) -> float:
+        if outside(*args):
+            raise error(*args)
+        return forward(*args)
+
+    return checked_one if inputs == 1 else checked_two if inputs == 2 else checked_any
 
 
 # --- the float namespace the formulas are evaluated with -----------------------
@@ -271,6 +292,35 @@ SQRT = Primitive(
 )  # fmt: skip
 ABS = Primitive("abs", abs, lambda np, x: np.abs(x), lambda ops, x, out: (ops.sign(x),))
 
+# The ops of any number of inputs. Their sums start from -0.0, the one number whose
+# addition changes nothing (0.0 would turn a sum of -0.0 into 0.0), so ``sum`` of
+# a, b, c is the float of (a + b) + c, as the chain of binary + a learner writes.
+
+
+def _dot(*inputs: Any) -> Any:
+    """w1·x1 + ... + wn·xn (+ b): inputs w1..wn, x1..xn, then b if there is one."""
+    n = len(inputs) // 2
+    start = inputs[-1] if len(inputs) % 2 else -0.0
+    return sum(map(mul, inputs[:n], inputs[n : 2 * n]), start)  # ((b + w1·x1) + w2·x2) ...
+
+
+def _dot_local(ops: Any, *inputs_then_out: Any) -> tuple[Any, ...]:
+    """∂/∂wi = xi, ∂/∂xi = wi, ∂/∂b = 1: the inputs' two halves swapped."""
+    n = (len(inputs_then_out) - 1) // 2
+    ws, xs = inputs_then_out[:n], inputs_then_out[n : 2 * n]
+    return (*xs, *ws, 1.0) if len(inputs_then_out) % 2 == 0 else (*xs, *ws)
+
+
+def _sum(*inputs: Any) -> Any:
+    return sum(inputs, -0.0)
+
+
+DOT = Primitive("dot", _dot, lambda np, *inputs: _dot(*inputs), _dot_local)
+SUM = Primitive(
+    "sum", _sum, lambda np, *inputs: _sum(*inputs),
+    lambda ops, *inputs_then_out: (1.0,) * (len(inputs_then_out) - 1),
+)  # fmt: skip
+
 
 @lru_cache(maxsize=256)
 def pow_by_constant(n: float) -> Primitive:
@@ -377,6 +427,8 @@ UNARY: dict[str, Primitive] = {
 """The ops of one operand without parameters, by name."""
 BINARY: dict[str, Primitive] = {p.name: p for p in (ADD, SUB, MUL, DIV, POW)}
 """The ops of two Values, by name (``**`` here has a Value exponent)."""
+VARIADIC: dict[str, Primitive] = {p.name: p for p in (DOT, SUM)}
+"""The ops of any number of Values, by name: ``dot`` (a neuron's ``w·x + b``) and ``sum``."""
 PARAMETRISED: dict[str, Callable[[float], Primitive]] = {
     "**": pow_by_constant,
     "leaky_relu": leaky_relu,
@@ -417,7 +469,7 @@ def lookup(
     elif name in PARAMETRISED and len(params) == 1:
         return PARAMETRISED[name](*params.values())
     elif not params:
-        found = UNARY.get(name) or BINARY.get(name)
+        found = UNARY.get(name) or BINARY.get(name) or VARIADIC.get(name)
         if found is not None:
             return found
     raise ValueError(f"lookup: no primitive {name!r} with {params or 'no parameters'} in the table")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+import autograd_lite as ag
+
 # name -> (number of operands, on Values, on torch tensors)
 OPS = {
     "add": (2, lambda a, b: a + b, lambda a, b: a + b),
@@ -39,6 +41,13 @@ OPS = {
         lambda a: __import__("torch").nn.functional.leaky_relu(a, 0.1),
     ),
     "abs": (1, lambda a: a.abs(), lambda a: a.abs()),
+    # nodes of many parents, a parent used more than once among them
+    "dot": (
+        2,
+        lambda a, b: ag.dot([a, b, a], [b, b, a.tanh()], a),
+        lambda a, b: a + a * b + b * b + a * a.tanh(),
+    ),
+    "sum": (2, lambda a, b: ag.sum([a, b, a, b * 0.5]), lambda a, b: a + b + a + b * 0.5),
 }
 KINKED = {"relu", "leaky_relu", "abs"}  # finite differences are unreliable right at a kink
 

@@ -136,15 +136,20 @@ def test_mlp_forward_matches_a_hand_computation():
     assert model(x).data == pytest.approx(expected, rel=1e-14)
 
 
-def test_neuron_builds_one_product_and_one_sum_node_per_input():
+def test_neuron_builds_one_dot_node_then_its_activation():
     nin = 16
     n = nn.Neuron(nin, "relu", seed=0)
     xs = [Value(float(i)) for i in range(nin)]
     out = n(xs)
-    # leaves: nin weights, the bias, nin inputs; ops: nin products, nin sums, the relu
-    assert len(graph_nodes(out)) == (2 * nin + 1) + (2 * nin + 1)
+    # leaves: nin weights, the bias, nin inputs; ops: one dot (w·x + b) and the relu
+    assert len(graph_nodes(out)) == (2 * nin + 1) + 2
+    (pre,) = out.parents
+    assert pre.op == "dot" and pre.parents == (*n.w, *xs, n.b)
+    assert pre.local_grads == (*[x.data for x in xs], *[w.data for w in n.w], 1.0)
+    # the same number as the chain of * and + a learner writes, in the same order
+    assert pre.data == sum((w.data * x.data for w, x in zip(n.w, xs, strict=True)), n.b.data)
     linear = nn.Neuron(nin, "linear", seed=0)(xs)
-    assert len(graph_nodes(linear)) == (2 * nin + 1) + 2 * nin
+    assert linear.op == "dot" and len(graph_nodes(linear)) == (2 * nin + 1) + 1
 
 
 def test_mlp_wraps_number_inputs_once_not_once_per_neuron():

@@ -71,11 +71,12 @@ def network_names(
             names.update((w, f"L{i}N{j}.w{k}") for k, w in enumerate(neuron.w, start=1))
             names[neuron.b] = f"L{i}N{j}.b"
     first = model.layers[0].neurons[0].w
-    for node in order:
-        if node.op == "*" and len(node.parents) == 2 and node.parents[0] in first:
-            x = node.parents[1]
-            if not x.parents and x not in names:
-                names[x] = f"x{first.index(node.parents[0]) + 1}"
+    n = len(first)
+    for node in order:  # the first neuron's dot node: w1..wn, x1..xn, b
+        if node.op == "dot" and list(node.parents[:n]) == first:
+            for k, x in enumerate(node.parents[n : 2 * n], start=1):
+                if not x.parents and x not in names:
+                    names[x] = f"x{k}"
     for old, new in (stand_ins or {}).items():
         if old in names:
             names[new] = names[old]
@@ -145,28 +146,16 @@ def layer_group(index: int, neurons: list[Group]) -> Group:
 def _neuron_nodes(
     neuron: Any, users: dict[Value, list[Value]]
 ) -> tuple[set[Value], set[Value]] | None:
-    """A neuron's nodes in the graph and its outputs, or None if the graph does not use it."""
-    if neuron.b not in users:
+    """A neuron's nodes in the graph and its outputs, or None if the graph does not use it.
+
+    A neuron is its weights, its bias, the one ``dot`` node ``w·x + b`` that uses them
+    (its multiply-adds, with the inputs among its parents) and its activation.
+    """
+    sums = {u for u in users.get(neuron.b, []) if u.op == "dot"}
+    if not sums:
         return None
-    weights = set(neuron.w)
-    products = {u for w in neuron.w for u in users.get(w, []) if u.op == "*"}
-    nodes = {neuron.b, *neuron.w, *products}
-    # the running sum: from the bias, each + adds one product of this neuron
-    frontier = [neuron.b]
-    ends = set()
-    while frontier:
-        node = frontier.pop()
-        following = [
-            u for u in users.get(node, []) if u.op == "+" and any(p in products for p in u.parents)
-        ]
-        if not following:
-            ends.add(node)
-        for u in following:
-            if u not in nodes:
-                nodes.add(u)
-                frontier.append(u)
-    nodes |= weights
+    nodes = {neuron.b, *neuron.w, *sums}
     if neuron.activation == "linear":
-        return nodes, ends
-    outputs = {u for end in ends for u in users.get(end, []) if u.op == neuron.activation}
+        return nodes, sums
+    outputs = {u for s in sums for u in users.get(s, []) if u.op == neuron.activation}
     return nodes | outputs, outputs

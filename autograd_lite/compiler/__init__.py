@@ -9,9 +9,10 @@ module per stage:
    (:class:`Tracer`\\ s); every node computed from one is a Tracer too, and the graph
    they form is what ``fn`` computes.
 2. **Flatten** (:mod:`.tape`). The graph becomes a :class:`Tape`: a flat list of
-   :class:`Instruction`\\ s ``slot[k] = prim(slot[i], slot[j])`` in topological order,
-   over numbered slots holding the inputs, the parameters, the constants and every
-   result. ``fn`` is traced on two samples, and the two graphs must match op for op.
+   :class:`Instruction`\\ s ``slot[k] = prim(slot[i], slot[j])`` (of many slots, for
+   ``dot`` and ``sum``) in topological order, over numbered slots holding the inputs,
+   the parameters, the constants and every result. ``fn`` is traced on two samples,
+   and the two graphs must match op for op.
 3. **Fuse** (:mod:`.fusion`). The sums of products of a layer run as one matrix product.
 4. **Replay** (:mod:`.interpreter`). Each instruction is one numpy call on the whole
    batch, forward, and backward with the table's own local derivative formulas.

@@ -1,12 +1,14 @@
 """Fusion: sums of products in a tape, run as matrix products.
 
-A neuron is ``b + w1*x1 + ... + wk*xk``: 2k instructions, each one numpy call on n
-numbers. A layer is J such sums over the same inputs, which is one matrix product
-``Z = W @ X + b``. This pass finds those sums in the tape and runs each group of them
-that reads the same inputs as one product (:class:`Dense`), forward and backward, and
-an activation applied to every output of a group as one call (:class:`Map`). An MLP's
-tape of hundreds of instructions becomes a handful. The sums are then added in another
-order, so results may differ from the scalar engine's in the last bits.
+A neuron is ``b + w1*x1 + ... + wk*xk``: written with ``*`` and ``+`` it is 2k
+instructions, each one numpy call on n numbers; as one ``dot`` (as ``nn`` builds it)
+it is one instruction that makes the same 2k calls. A layer is J such sums over the
+same inputs, which is one matrix product ``Z = W @ X + b``. This pass finds those
+sums in the tape, in either form, and runs each group of them that reads the same
+inputs as one product (:class:`Dense`), forward and backward, and an activation
+applied to every output of a group as one call (:class:`Map`). An MLP's tape of
+hundreds of instructions becomes a handful. The sums are then added in another order,
+so results may differ from the scalar engine's in the last bits.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..array_ops import NUMPY_OPS, batched
-from ..primitives import Primitive
+from ..primitives import DOT, Primitive
 from .tape import Instruction, Tape, same_primitive
 
 __all__ = ["Dense", "Map", "find_blocks"]
@@ -27,17 +29,47 @@ Array = np.ndarray
 class _Linear:
     """One sum found in the tape: out = Σ sign·coefficient·input + Σ sign·shared."""
 
-    __slots__ = ("out", "terms", "bias", "absorbed")
+    __slots__ = ("out", "terms", "bias", "absorbed", "size")
 
     def __init__(self, out: int) -> None:
         self.out = out
         self.terms: list[tuple[int, int, float]] = []  # (coefficient slot, input slot, sign)
         self.bias: list[tuple[int, float]] = []  # (shared slot, sign)
         self.absorbed: list[int] = []  # the instructions' output slots it replaces
+        self.size = 0  # how many numpy calls those instructions make
+
+
+def _dot_sum(out: int, ins: tuple[int, ...], nu: int, one: int) -> _Linear | None:
+    """A ``dot`` instruction as a sum: each term a shared weight times a per-sample input.
+
+    None if a term has two per-sample factors (or two shared ones), which a matrix
+    product of weights and inputs cannot hold.
+    """
+    n = len(ins) // 2
+    linear = _Linear(out)
+    for w, x in zip(ins[:n], ins[n : 2 * n], strict=True):
+        if w < nu <= x:
+            linear.terms.append((w, x, 1.0))
+        elif x < nu <= w:
+            linear.terms.append((x, w, 1.0))
+        else:
+            return None
+    if len(ins) % 2:  # the bias
+        b = ins[-1]
+        if b < nu:
+            linear.bias.append((b, 1.0))
+        else:
+            linear.terms.append((one, b, 1.0))
+    if not linear.terms:
+        return None
+    linear.absorbed.append(out)
+    linear.size = 2 * n - 1 + len(ins) % 2  # as many as its products and additions
+    return linear
 
 
 def _linear_sums(tape: Tape, one: int) -> list[_Linear]:
-    """Every maximal tree of + and - over per-sample slots, as a :class:`_Linear`.
+    """Every ``dot`` of weights and per-sample inputs, and every maximal tree of + and -
+    over per-sample slots, as a :class:`_Linear`.
 
     An inner node of a tree is used once, by the tree. A leaf of the tree is a
     product ``shared * per-sample`` used once (a term with that coefficient), a shared
@@ -63,7 +95,12 @@ def _linear_sums(tape: Tape, one: int) -> list[_Linear]:
         return is_sum(slot) and uses[slot] == 1 and is_sum(consumer[slot])
 
     sums = []
-    for *_, out in tape.batched_code:
+    for prim, ins, out in tape.batched_code:
+        if prim is DOT:
+            dot = _dot_sum(out, ins, nu, one)
+            if dot is not None:
+                sums.append(dot)
+            continue
         if not is_sum(out) or inner(out):
             continue
         linear = _Linear(out)
@@ -83,6 +120,7 @@ def _linear_sums(tape: Tape, one: int) -> list[_Linear]:
             kind, (a, b) = producer[slot]
             stack.append((b, sign if kind.name == "+" else -sign))
             stack.append((a, sign))
+        linear.size = len(linear.absorbed)
         sums.append(linear)
     return sums
 
@@ -213,7 +251,7 @@ def _scatter(grads: list[Any], slots: list[int], rows: Array) -> None:
 
 def _worth_fusing(sums: list[_Linear]) -> bool:
     """A matrix product costs a few numpy calls: fuse when it replaces clearly more."""
-    replaced = sum(len(s.absorbed) for s in sums)
+    replaced = sum(s.size for s in sums)
     return replaced >= 6 and replaced >= 3 * len(sums)
 
 

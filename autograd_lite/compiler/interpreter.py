@@ -17,11 +17,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..array_ops import NUMPY_OPS, batched
-from ..primitives import FLOAT_OPS
+from ..primitives import FLOAT_OPS, Primitive
 from .fusion import Dense, Map, find_blocks
 from .tape import Tape
 
-__all__ = ["Op", "Program"]
+__all__ = ["ManyOp", "Op", "Program"]
 
 Array = np.ndarray
 
@@ -47,6 +47,44 @@ class Op(NamedTuple):
     b_shared: bool
 
 
+class ManyOp:
+    """An instruction of more than two operands (``dot``, ``sum``), made ready to run.
+
+    It runs as a fused block does, through its own ``forward`` and ``backward``, so the
+    interpreter's loops over one- and two-operand ops are the same as without it.
+
+    Args:
+        prim: the primitive.
+        inputs: the operand slots.
+        output: the result's slot.
+        shared: whether each operand's gradient is summed over the batch (False
+            throughout for an instruction on shared slots, whose values are floats).
+        batch: whether it runs on per-sample arrays (numpy) or on shared floats.
+    """
+
+    def __init__(
+        self, prim: Primitive, inputs: tuple[int, ...], output: int, shared: list[bool], batch: bool
+    ) -> None:
+        self.run = batched(prim) if batch else prim.forward
+        self.local = prim.local
+        self.ops = NUMPY_OPS if batch else FLOAT_OPS
+        self.inputs = inputs
+        self.output = output
+        self.shared = shared
+
+    def forward(self, vals: list[Any]) -> None:
+        vals[self.output] = self.run(*[vals[i] for i in self.inputs])
+
+    def backward(self, vals: list[Any], grads: list[Any], dU: Array) -> None:
+        g = grads[self.output]
+        if g is None:
+            return
+        operands = [vals[i] for i in self.inputs]
+        locals_ = self.local(self.ops, *operands, vals[self.output])
+        for i, local, shared in zip(self.inputs, locals_, self.shared, strict=True):
+            _accumulate(grads, i, local, g, shared)
+
+
 class Program:
     """A tape made ready to run: functions pre-bound, fused blocks in place.
 
@@ -64,21 +102,24 @@ class Program:
         self.template: list[Any] = [None] * (tape.size + 1)
         self.template[start : start + len(tape.constants)] = tape.constants
 
-        def op(forward: Callable[..., Any], prim: Any, ins: tuple[int, ...], out: int) -> Op:
+        def op(prim: Any, ins: tuple[int, ...], out: int, batch: bool) -> Op | ManyOp:
+            if len(ins) > 2:
+                return ManyOp(prim, ins, out, [batch and i < nu for i in ins], batch)
+            forward = batched(prim) if batch else prim.forward
             a, b = ins[0], ins[1] if len(ins) > 1 else None
             return Op(forward, prim.local, a, b, out, a < nu, b is not None and b < nu)
 
-        self.uniform = [op(prim.forward, prim, ins, out) for prim, ins, out in tape.uniform_code]
+        self.uniform = [op(prim, ins, out, False) for prim, ins, out in tape.uniform_code]
         blocks, replaced = (
             find_blocks(tape, self.one, self.shared_slot, self.template) if fuse else ({}, set())
         )
         self.blocks = list(blocks.values())
-        self.code: list[Op | Dense | Map] = []
+        self.code: list[Op | ManyOp | Dense | Map] = []
         for prim, ins, out in tape.batched_code:
             if out in blocks:
                 self.code.append(blocks[out])
             elif out not in replaced:
-                self.code.append(op(batched(prim), prim, ins, out))
+                self.code.append(op(prim, ins, out, True))
 
     def forward(self, X: Array, linked: list[float] | None = None) -> list[Any]:
         """Every slot's value for the batch X (shape (n, n_inputs), float64).
@@ -88,8 +129,12 @@ class Program:
         tape = self.tape
         vals = list(self.template)
         vals[: len(tape.linked)] = [p._data for p in tape.linked] if linked is None else linked
-        for f, _, a, b, k, _, _ in self.uniform:
-            vals[k] = f(vals[a]) if b is None else f(vals[a], vals[b])
+        for shared in self.uniform:
+            if shared.__class__ is Op:
+                f, _, a, b, k, _, _ = shared  # type: ignore[misc]
+                vals[k] = f(vals[a]) if b is None else f(vals[a], vals[b])
+            else:
+                shared.forward(vals)  # type: ignore[union-attr]
         nu = tape.uniform
         if self.blocks:
             vals[self.shared_slot] = np.array([*vals[:nu], 1.0])
@@ -135,7 +180,11 @@ class Program:
             for i, d in enumerate(dU[:nu].tolist()):
                 if d:
                     grads[i] = d if grads[i] is None else grads[i] + d
-        for _, local, a, b, k, _, _ in reversed(self.uniform):
+        for shared in reversed(self.uniform):
+            if shared.__class__ is not Op:
+                shared.backward(vals, grads, dU)  # type: ignore[union-attr]
+                continue
+            _, local, a, b, k, _, _ = shared  # type: ignore[misc]
             g = grads[k]
             if g is None:
                 continue

@@ -26,7 +26,8 @@ __all__ = ["Instruction", "Tape", "build_tape"]
 
 
 class Instruction(NamedTuple):
-    """``slot[output] = primitive(slot[inputs[0]], ...)``."""
+    """``slot[output] = primitive(slot[inputs[0]], ...)``: one or two inputs, or for ``dot``
+    and ``sum`` any number."""
 
     primitive: Primitive
     inputs: tuple[int, ...]
@@ -96,7 +97,13 @@ class Tape:
                 lines.append(f"{title}:")
             for prim, ins, out in code:
                 args = [self.name(i) for i in ins]
-                if len(args) == 2:
+                if prim.name == "dot":  # w1·x1 + w2·x2 (+ b): weights, inputs, then a bias
+                    n = len(args) // 2
+                    terms = [f"{w}·{x}" for w, x in zip(args[:n], args[n : 2 * n], strict=True)]
+                    expression = " + ".join(terms + args[2 * n :])
+                elif prim.name == "sum":
+                    expression = "sum(" + ", ".join(args) + ")"
+                elif len(args) == 2:
                     expression = f"{args[0]} {prim.name} {args[1]}"
                 elif prim.name == "**":
                     expression = f"{args[0]} ** {prim.params['exponent']!r}"

@@ -2,7 +2,9 @@
 
 Each Value becomes a record ``label | data | grad`` and each op a small oval between
 its inputs and its result, so the picture reads like the forward pass, left to right;
-the backward pass runs along the same arrows in reverse.
+the backward pass runs along the same arrows in reverse. A ``dot`` node (a neuron's
+``w·x + b``) is drawn as the column of its terms ``w1·x1 ... b`` beside ``w·x+b``, each
+weight and its input entering the cell of their term.
 
 Only ``.data .grad .op .parents .label`` of the Values are read, and the number or
 the parameters of an op that has one (the 2 of ``x * 2``, the exponent of ``x ** 2``).
@@ -256,7 +258,9 @@ def draw_dot(
         if id(v) in marked:
             attrs.update(color=_HIGHLIGHT, penwidth="2.5")
         g.node(name, graphviz.nohtml(f"{{ {label} }}" if horizontal else label), **attrs)
-        if v.parents:
+        if v.op == "dot" and len(v.parents) > 1:
+            _draw_dot_op(g, v, name, ids, horizontal)
+        elif v.parents:
             op = f"{name}op"
             g.node(
                 op,
@@ -276,6 +280,32 @@ def draw_dot(
                 extra = {"headlabel": "ab"[k], "headport": ports[k]} if ordered else {}
                 g.edge(ids[id(parent)], op, **extra)
     return g
+
+
+def _draw_dot_op(g: Drawing, v: Any, name: str, ids: dict[int, str], horizontal: bool) -> None:
+    """A dot node's op as a column of its terms, ``w1·x1``, ``w2·x2``, ..., ``b``, with the
+    total ``w·x+b`` beside it: w_i and x_i both enter the cell of term i, so the drawing
+    shows which weight multiplies which input (and the local derivatives: ∂/∂w_i = x_i)."""
+    parents = v.parents
+    k = len(parents) // 2
+    bias = len(parents) % 2 == 1
+    cells = [f"<t{i}> w{i + 1}·x{i + 1}" for i in range(k)] + (["<b> b"] if bias else [])
+    op = f"{name}op"
+    total = "w·x+b" if bias else "w·x"
+    side = "w" if horizontal else "n"  # where the edges come in
+    g.node(
+        op,
+        graphviz.nohtml(f"{{ {{ {' | '.join(cells)} }} | {total} }}"),
+        shape="record",
+        style="filled,rounded",
+        fillcolor=_OP,
+        fontsize="9",
+        height="0.2",
+    )
+    g.edge(op, name)
+    for i, parent in enumerate(parents):
+        cell = f"t{i % k}" if i < 2 * k else "b"
+        g.edge(ids[id(parent)], f"{op}:{cell}:{side}")
 
 
 def _op_text(v: Any, fmt: Callable[[float], str]) -> str:
