@@ -36,8 +36,8 @@ class View:
         item_of: for each node drawn inside a group, the group's id; for each node not
             drawn, None. A node not in it is drawn as itself.
         groups: the groups drawn as boxes, by id.
-        rankdir: ``"LR"`` (left to right) or ``"TB"`` (top to bottom: a neuron's long
-            chain of sums reads down the page).
+        rankdir: ``"LR"`` (left to right: a neuron's dot node has its weights and
+            inputs stacked in a column before it) or ``"TB"`` (top to bottom).
         svg: the laid-out drawing, once :func:`.layout.svg` has made it.
     """
 
@@ -101,7 +101,7 @@ def network_views(
         for p in ps:
             users.setdefault(p, []).append(nid)
     for g in neurons:
-        view = View(g.opens, f"{g.opens}: its multiply-adds", rankdir="TB")
+        view = View(g.opens, f"{g.opens}: its multiply-adds", rankdir="LR")
         own = set(g.members)
         shown: set[str] = set(own)
         for m in g.members:
