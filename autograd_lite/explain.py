@@ -31,10 +31,13 @@ class Explanation:
     for the :class:`Step` rows.
     """
 
-    def __init__(self, output: Value, seed: float, ran: bool = True) -> None:
+    def __init__(
+        self, output: Value, seed: float, ran: bool = True, to: Value | None = None
+    ) -> None:
         self.output = output
         self.seed = seed
         self.ran = ran  # whether a backward pass from output has run
+        self.to = to  # the one node the table is narrowed to, if any
         self.steps: list[Step] = []
         # d output / d node for every node, in topological order: the engine's own pass
         self.gradients = gradients(output, seed)
@@ -45,9 +48,13 @@ class Explanation:
                 unnamed += 1
             self.names[node] = node.label or f"n{unnamed}"
         self.names[output] = output.label or "out"
+        on_path = _leading_to(to, self.gradients) if to is not None else None
         for node in reversed(self.gradients):
+            if on_path is not None and node not in on_path:
+                continue
             for parent, local in zip(node.parents, node.local_grads, strict=True):
-                self.steps.append(Step(node, parent, node.op, local, self.gradients[node]))
+                if on_path is None or parent in on_path:
+                    self.steps.append(Step(node, parent, node.op, local, self.gradients[node]))
 
     def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)
@@ -79,7 +86,7 @@ class Explanation:
             cells = [r[0].rjust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2])]
             cells += [c.rjust(w) for c, w in zip(r[3:], widths[3:], strict=True)]
             lines.append("  ".join(cells).rstrip())
-        leaves = [n for n in self.gradients if not n.parents]
+        leaves = [n for n in self.gradients if not n.parents and (self.to in (None, n))]
         lines.append(
             "gradients of the leaves: "
             + ", ".join(
@@ -104,7 +111,16 @@ def _num(x: float) -> str:
     return f"{x:.6g}"
 
 
-def explain(output: Value) -> Explanation:
+def _leading_to(to: Value, order: dict[Value, float]) -> set[Value]:
+    """The nodes of ``order`` (topological) from which ``to`` can be reached, ``to`` too."""
+    on_path = {to}
+    for node in order:  # parents come before the nodes that use them
+        if any(parent in on_path for parent in node.parents):
+            on_path.add(node)
+    return on_path
+
+
+def explain(output: Value, to: Value | None = None) -> Explanation:
     """The chain-rule steps of the last backward pass from ``output``.
 
     Each row is one edge ``d out/d a += ∂node/∂a × d out/d node``: the local (partial)
@@ -113,8 +129,21 @@ def explain(output: Value) -> Explanation:
     from above. The seed is the ``grad`` of the last ``output.backward(grad)``; before any
     backward pass from ``output`` the table says so, and shows the steps a pass with
     seed 1 would take. Nothing is written into ``.grad``.
+
+    With ``to=``, a node of the graph (one weight of a big model, say), the table is
+    narrowed to the chain-rule path from ``output`` down to it: only the edges between
+    nodes that lead to ``to``, whose contributions into ``to`` add up to its gradient.
+
+    Example:
+        >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+        >>> out = (x * w).tanh() + x; out.backward()
+        >>> [(s.node.op, s.parent.label or s.parent.op) for s in explain(out, to=w)]
+        [('+', 'tanh'), ('tanh', '*'), ('*', 'w')]
     """
     if not isinstance(output, Value):
         raise TypeError(f"explain: output must be a Value, got {type(output).__name__}")
     seed = last_seed.get(output)
-    return Explanation(output, 1.0 if seed is None else seed, ran=seed is not None)
+    explanation = Explanation(output, 1.0 if seed is None else seed, seed is not None, to)
+    if to is not None and to not in explanation.gradients:
+        raise ValueError(f"explain: to={to!r} is not in the graph of output")
+    return explanation

@@ -81,3 +81,21 @@ def test_numbers_mixed_into_ops_are_no_leaves_of_the_table():
     explanation = ag.explain(y)
     assert [s.parent for s in explanation][-1] is x and len(explanation) == 3
     assert str(explanation).splitlines()[-1] == f"gradients of the leaves: dout/dx = {x.grad:.6g}"
+
+
+def test_explain_narrowed_to_one_weight_is_its_chain_rule_path():
+    model = ag.nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    weight = model.layers[0].neurons[1].w[0]
+    narrowed = ag.explain(loss, to=weight)
+    full = ag.explain(loss)
+    assert 0 < len(narrowed) < len(full)
+    # every row lies on a path down to the weight, and the rows into it give its gradient
+    assert sum(s.contribution for s in narrowed if s.parent is weight) == pytest.approx(weight.grad)
+    into = {s.parent for s in narrowed}
+    assert weight in into and all(s.node is loss or s.node in into for s in narrowed)
+    last = str(narrowed).splitlines()[-1]
+    assert last.startswith(f"gradients of the leaves: dout/d{weight.label} =")
+    with pytest.raises(ValueError, match="not in the graph"):
+        ag.explain(loss, to=Value(1.0))
