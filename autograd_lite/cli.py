@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 USAGE_ERROR = 2
@@ -32,6 +32,25 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         line = " ".join(message.split())
         self.exit(USAGE_ERROR, f"{self.prog}: error: {line} (see {self.prog} --help)\n")
+
+
+def whole_number(minimum: int, rule: str) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum`` (``rule`` says so).
+
+    >>> whole_number(1, "must be at least 1")("3")
+    3
+    """
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"{rule}, got {n}")
+        return n
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:

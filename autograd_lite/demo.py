@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 from . import compiler, data, nn, optim, train
+from .cli import whole_number
 from .files import write_atomically
 
 USAGE_ERROR = 2  # every error of the command line, as argparse's own
@@ -25,23 +26,8 @@ L2 = 1e-4
 LR_START, LR_END = 1.0, 0.1
 
 
-def _whole_number(minimum: int, rule: str) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least ``minimum`` (``rule`` says so)."""
-
-    def parse(text: str) -> int:
-        try:
-            n = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if n < minimum:
-            raise argparse.ArgumentTypeError(f"{rule}, got {n}")
-        return n
-
-    return parse
-
-
-_positive_int = _whole_number(1, "must be at least 1")
-_seed = _whole_number(0, "must be 0 or more")
+_positive_int = whole_number(1, "must be at least 1")
+_seed = whole_number(0, "must be 0 or more")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

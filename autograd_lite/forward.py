@@ -36,7 +36,6 @@ derivative is infinite: ``Dual(0.0).sqrt()`` has tangent 0, not 0 · inf = nan.
 
 from __future__ import annotations
 
-import html
 import numbers
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -47,6 +46,7 @@ from . import primitives as P
 from .arguments import Number, call, input_leaves, point_of, same_length
 from .checks import real_number, real_numbers
 from .engine import Value
+from .explain import _num, html_table
 from .primitives import FLOAT_OPS, Primitive, WithNumber
 
 DualOperand: TypeAlias = "Dual | int | float"
@@ -379,10 +379,6 @@ def _width(text: str) -> int:
     return sum(1 for c in text if not unicodedata.combining(c))
 
 
-def _num(x: float) -> str:
-    return f"{x:.6g}"
-
-
 @dataclass(frozen=True)
 class ForwardStep:
     """One node of the forward sweep: its tangent, ṅ = Σ ∂n/∂p · ṗ over its parents.
@@ -505,12 +501,7 @@ class ForwardExplanation:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        rows = self._rows()
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:]
-        )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        return html_table(self._rows())
 
 
 def explain_forward(

@@ -22,20 +22,20 @@ default: one traced tape per name length, replayed with numpy) or :func:`scalar_
 from __future__ import annotations
 
 import argparse
-import gc
 import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from functools import partial, reduce
 from operator import add
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from . import data, optim
+from .cli import whole_number
 from .files import write_atomically
+from .train import collector_paused
 from .transformer import GPT
 
 if TYPE_CHECKING:
@@ -57,25 +57,6 @@ StepFunction = Callable[[GPT, Sequence[Sequence[int]]], float]
 
 class CommandError(Exception):
     """A problem with the command's input or output, reported as one line."""
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector inside a ``with`` block (if it was running).
-
-    A step's graph holds no reference cycle (a node refers only to its parents), so
-    reference counting frees it when the step is done. While the graph is being built,
-    though, the cycle collector keeps walking its tens of thousands of live nodes, to
-    find nothing (12 to 14% of a step's time in benchmarks/gpt.py). Cycles made
-    meanwhile by other code are collected after the block.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def scalar_step(model: GPT, batch: Sequence[Sequence[int]]) -> float:
@@ -192,19 +173,6 @@ def train(
     return losses
 
 
-def _whole_number(minimum: int, rule: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            n = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if n < minimum:
-            raise argparse.ArgumentTypeError(f"{rule}, got {n}")
-        return n
-
-    return parse
-
-
 def _temperature(text: str) -> float:
     try:
         t = float(text)
@@ -219,19 +187,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments on ``parser``."""
     parser.add_argument(
         "--steps",
-        type=_whole_number(1, "must be at least 1"),
+        type=whole_number(1, "must be at least 1"),
         default=STEPS,
         help=f"training steps (default: {STEPS})",
     )
     parser.add_argument(
         "--batch",
-        type=_whole_number(1, "must be at least 1"),
+        type=whole_number(1, "must be at least 1"),
         default=1,
         help="names per step; their losses are averaged (default: 1)",
     )
     parser.add_argument(
         "--seed",
-        type=_whole_number(0, "must be 0 or more"),
+        type=whole_number(0, "must be 0 or more"),
         default=DEFAULT_SEED,
         help=f"seed of the shuffle, the initial weights and the samples (default: {DEFAULT_SEED})",
     )
