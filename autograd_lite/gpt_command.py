@@ -92,6 +92,11 @@ class CompiledStep:
         self._tapes: dict[int, Any] = {}
         self._model: GPT | None = None
 
+    @property
+    def tapes(self) -> dict[int, Any]:
+        """The compiled loss of each sequence length traced so far, by length."""
+        return dict(self._tapes)
+
     def __call__(self, model: GPT, batch: Sequence[Sequence[int]]) -> float:
         import numpy as np
 

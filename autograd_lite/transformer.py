@@ -431,6 +431,7 @@ class GPT(Module):
         self.wpe = Embedding(self.block_size, self.n_embd, rng)
         self.lm_head = Linear(self.n_embd, self.vocab_size, rng)
         self.layers = [Block(self.n_embd, self.n_head, rng) for _ in range(self.n_layer)]
+        self._name_parameters()  # wte[26][0], layer0.attn_wq[3][5], ...: drawings and tables
 
     def new_cache(self) -> list[KVCache]:
         """An empty key/value cache, one :class:`KVCache` per layer: a new sequence."""

@@ -65,6 +65,12 @@ class CompiledFunction:
         return self._ready().tape
 
     @property
+    def replay_steps(self) -> int:
+        """How many numpy steps one forward replay runs, after fusion (fn must be traced)."""
+        program = self._ready()
+        return len(program.uniform) + len(program.code)
+
+    @property
     def parameters(self) -> list[Value]:
         """The linked leaves: the Values the tape reads at each run and gives gradients."""
         return list(self.tape.linked)
