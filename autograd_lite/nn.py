@@ -40,14 +40,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .checks import describe, one_of, positive_int
 from .engine import Value
+from .primitives import FUNCTIONS
 from .sums import dot
 
-# How each activation is applied to a pre-activation Value; None means identity.
+# How each activation is applied to a pre-activation Value; None means identity. Any
+# elementary function of the table can be one (leaky_relu with its default slope 0.01).
 _APPLY: dict[str, Callable[[Value], Value] | None] = {
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "leaky_relu": Value.leaky_relu,  # slope 0.01
+    **{name: getattr(Value, name) for name in FUNCTIONS},
     "linear": None,
 }
 ACTIVATIONS = tuple(_APPLY)

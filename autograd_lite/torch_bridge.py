@@ -84,6 +84,12 @@ def to_torch(model: MLP) -> Any:
     for i, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False)):
         linears.append(torch.nn.Linear(a, b, dtype=torch.float64))
         name = model.output_activation if i == len(model.nouts) - 1 else model.activation
+        if name not in _TORCH_ACTIVATIONS:
+            choices = ", ".join(repr(k) for k in _TORCH_ACTIVATIONS)
+            raise ValueError(
+                f"to_torch: the activation {name!r} has no torch module that computes exactly "
+                f"the same; to_torch takes {choices}"
+            )
         activations.append(getattr(torch.nn, _TORCH_ACTIVATIONS[name])())
     module = _mlp_module_class()(linears, activations)
     state = {k: torch.tensor(v, dtype=torch.float64) for k, v in model.state_dict().items()}

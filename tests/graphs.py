@@ -41,6 +41,15 @@ OPS = {
         lambda a: __import__("torch").nn.functional.leaky_relu(a, 0.1),
     ),
     "abs": (1, lambda a: a.abs(), lambda a: a.abs()),
+    "softplus": (
+        1,
+        lambda a: a.softplus(),
+        lambda a: __import__("torch").logaddexp(a, __import__("torch").zeros_like(a)),
+    ),
+    # x ** 0 and integer powers of a base that is exactly 0 (where relu cuts)
+    "pow0": (1, lambda a: a**0, lambda a: a**0),
+    "relu_cube": (1, lambda a: a.relu() ** 3, lambda a: a.relu() ** 3),
+    "relu_pow0": (1, lambda a: a.relu() ** 0 + a, lambda a: a.relu() ** 0 + a),
     # nodes of many parents, a parent used more than once among them
     "dot": (
         2,
@@ -49,7 +58,7 @@ OPS = {
     ),
     "sum": (2, lambda a, b: ag.sum([a, b, a, b * 0.5]), lambda a, b: a + b + a + b * 0.5),
 }
-KINKED = {"relu", "leaky_relu", "abs"}  # finite differences are unreliable right at a kink
+KINKED = {"relu", "leaky_relu", "abs", "relu_cube", "relu_pow0"}  # finite differences are unreliable right at a kink
 
 
 @st.composite

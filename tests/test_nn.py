@@ -412,3 +412,14 @@ def test_torch_state_dict_loads_into_our_model():
     x = np.random.default_rng(1).normal(size=(8, 2))
     expected = twin(torch.tensor(x)).detach().numpy()[:, 0]
     np.testing.assert_allclose([model(row).data for row in x], expected, rtol=1e-12)  # type: ignore[union-attr]
+
+
+def test_every_function_of_the_table_is_an_activation():
+    from autograd_lite import primitives as P
+
+    assert set(nn.ACTIVATIONS) == {*P.FUNCTIONS, "linear"}
+    x = [0.3, -0.2]
+    for name in ("softplus", "sin", "abs"):
+        neuron = nn.Neuron(2, activation=name, seed=0)
+        pre = sum((w.data * xi for w, xi in zip(neuron.w, x, strict=True)), neuron.b.data)
+        assert neuron(x).data == pytest.approx(getattr(Value(pre), name)().data)

@@ -50,3 +50,8 @@ def test_from_torch_takes_a_plain_sequential_and_names_what_it_cannot_take():
         nn.MLP.from_torch(torch.nn.Linear(2, 2))
     with pytest.raises(ValueError, match="slope 0.2"):
         nn.MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.LeakyReLU(0.2)))
+
+
+def test_to_torch_names_an_activation_it_cannot_carry_over():
+    with pytest.raises(ValueError, match="to_torch: the activation 'sin'"):
+        nn.MLP(2, [3, 1], activation="sin", seed=0).to_torch()
