@@ -216,7 +216,7 @@ class Value:
         if modulo is not None:
             return NotImplemented
         if isinstance(other, Value):
-            return _binary(P.POW, self, other)
+            return _binary(P.POW, self, other, type(other).op_result_class)
         try:
             n = _as_float(other, "**")
         except TypeError:
@@ -611,8 +611,8 @@ def _many(prim: Primitive, parents: tuple[Value, ...]) -> Value:
 def _operate(prim: Primitive, a: Value, other: object) -> Value:
     """``a prim other`` for an ``other`` that is not exactly a Value (NotImplemented if
     it is not a number either)."""
-    if isinstance(other, Value):
-        return _binary(prim, a, other)
+    if isinstance(other, Value):  # a subclass: a Tracer on the right makes a Tracer
+        return _binary(prim, a, other, type(other).op_result_class)
     number = _number(other, prim.name)
     if number is None:
         return NotImplemented
@@ -622,7 +622,7 @@ def _operate(prim: Primitive, a: Value, other: object) -> Value:
 def _reflected(prim: Primitive, other: object, a: Value) -> Value:
     """``other prim a``, for the reflected operators (``2 - v``)."""
     if isinstance(other, Value):
-        return _binary(prim, other, a)
+        return _binary(prim, other, a, type(other).op_result_class)
     number = _number(other, prim.name)
     if number is None:
         return NotImplemented
@@ -638,14 +638,18 @@ def make_node(
     make a recorded graph again (unpickling, the studio's replay with new leaf values).
     Outside ``no_grad`` it records its parents, as every op does.
     """
+    made: type[Value] = Value  # a Tracer among the parents makes a Tracer
+    for parent in parents:
+        if type(parent).op_result_class is not Value:
+            made = type(parent).op_result_class
     if isinstance(prim, WithNumber):
-        return _with_number(prim, parents[0], number)  # type: ignore[arg-type]
+        return _with_number(prim, parents[0], number, made)  # type: ignore[arg-type]
     if prim.arity is None:  # dot, sum: any number of parents
         return _many(prim, tuple(parents))
     if len(parents) == 1:
         return _unary(prim, parents[0])
     if len(parents) == 2:
-        return _binary(prim, parents[0], parents[1])
+        return _binary(prim, parents[0], parents[1], made)
     raise ValueError(f"make_node: {prim!r} takes one or two parents, got {len(parents)}")
 
 
@@ -811,6 +815,21 @@ def gradients(root: Value, seed: float = 1.0) -> dict[Value, float]:
 _grad_modes: dict[int, tuple[bool, Any]] = {}
 _thread_id = threading.get_ident
 
+# Thread ids are reused once a thread ends, so a thread's entry must not outlive it:
+# an object in thread-local storage is freed when its thread ends, and takes the entry.
+_this_thread = threading.local()
+
+
+class _ThreadMark:
+    __slots__ = ("__weakref__",)
+
+
+def _forget_when_this_thread_ends(me: int) -> None:
+    if getattr(_this_thread, "mark", None) is None:
+        mark = _ThreadMark()
+        weakref.finalize(mark, _grad_modes.pop, me, None)
+        _this_thread.mark = mark
+
 
 def is_recording() -> bool:
     """Whether ops in the calling thread record their parents."""
@@ -825,7 +844,11 @@ class recording:  # noqa: N801 - a context manager, named as the function it rep
 
     The object can be entered again, and from several threads: the mode to restore
     is kept per thread, not on the object. Entering changes the mode in its last
-    statement, so an interrupt (Ctrl-C) while entering leaves the mode as it was.
+    statement, so an interrupt (Ctrl-C) while entering leaves the mode as it was. (An
+    interrupt that lands just as the block is left, before the mode is restored, can
+    leave it; that is a limit of Python's ``with``, and PyTorch's grad mode shares it.)
+    A thread's mode goes with the thread: one that ends inside the block, or leaves it
+    in another thread (a generator), leaves nothing behind for a later thread.
 
     Example:
         >>> x = Value(2.0)
@@ -840,6 +863,7 @@ class recording:  # noqa: N801 - a context manager, named as the function it rep
 
     def __enter__(self) -> None:
         me = _thread_id()
+        _forget_when_this_thread_ends(me)
         _grad_modes[me] = (self.enabled, _grad_modes.get(me))
 
     def __exit__(
@@ -849,11 +873,13 @@ class recording:  # noqa: N801 - a context manager, named as the function it rep
         traceback: TracebackType | None,
     ) -> None:
         me = _thread_id()
-        replaced = _grad_modes[me][1]
-        if replaced is None:
-            del _grad_modes[me]
+        entry = _grad_modes.get(me)
+        if entry is None:  # entered in another thread (a generator resumed elsewhere)
+            return
+        if entry[1] is None:
+            _grad_modes.pop(me, None)
         else:
-            _grad_modes[me] = replaced
+            _grad_modes[me] = entry[1]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.enabled})"

@@ -111,9 +111,18 @@ def _sse(outputs: list[Any], labels: list[int]) -> Value:
 
 def _numbers_to_fit(outputs: list[Any], targets: list[Any]) -> tuple[list[Value], list[Any]]:
     """Outputs and targets of a regressor, flattened alike (k outputs: rows of k targets)."""
-    if not isinstance(outputs[0], list):
-        return outputs, targets
-    k = len(outputs[0])
+    k = len(outputs[0]) if isinstance(outputs[0], list) else 1
+    if k == 1 and not isinstance(outputs[0], list):  # one output: a number per sample
+        numbers = []
+        for i, row in enumerate(targets):
+            if isinstance(row, list | tuple):
+                if len(row) != 1:
+                    raise ValueError(
+                        f"target row {i} has {len(row)} numbers for a model of 1 output"
+                    )
+                row = row[0]
+            numbers.append(row)
+        return outputs, numbers
     flat_targets: list[Any] = []
     for i, row in enumerate(targets):
         row = row if isinstance(row, list | tuple) else [row]

@@ -141,8 +141,9 @@ class CompiledStep:
             raise ValueError(f"a batch needs rows of inputs and one label each, got {X.shape}")
         weight = 1.0 / len(X) if self._reduction(goal) == "mean" else 1.0
         owner = (model, goal, optimizer, X.shape[1])
-        if self._owner is None or any(a is not b for a, b in zip(owner, self._owner, strict=True)):
+        if self._owner is None or self._owner != owner:  # (== of a model, goal: identity)
             self._start(model, goal, optimizer, X)
+        self._unoptimized.clear()  # (a failed step's must not reach this one)
         params = optimizer.params
         W = np.fromiter((p._data for p in params), np.float64, len(params))
         G = np.zeros(len(params))
@@ -157,7 +158,7 @@ class CompiledStep:
         if l2:
             at = self._l2_slots
             total += l2 * float(np.dot(W[at], W[at]))
-            G[at] += 2 * l2 * W[at]
+            np.add.at(G, at, 2 * l2 * W[at])  # (a weight listed twice gets both)
             for p in self._l2_frozen:
                 total += l2 * p._data * p._data
                 self._unoptimized.append((p, 2 * l2 * p._data))
@@ -221,9 +222,13 @@ class CompiledStep:
             def loss_and_outputs(x: list[Value]) -> list[Value]:
                 out = model(x[:n_inputs])
                 outs = out if isinstance(out, list) else [out]
+                if len(outs) != n_targets:
+                    raise ValueError(
+                        f"fit: y has {n_targets} target(s) per row, but the model has "
+                        f"{len(outs)} output(s)"
+                    )
                 targets = x[n_inputs:]
-                target = targets if isinstance(out, list) else targets[0]
-                return [goal.loss([out], [target]), *outs]
+                return [goal.loss([out], [targets if isinstance(out, list) else targets[0]]), *outs]
 
             self._tapes["numbers"] = CompiledFunction(loss_and_outputs, n_inputs + n_targets)
         return self._tapes["numbers"]

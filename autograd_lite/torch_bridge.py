@@ -162,11 +162,12 @@ def from_torch(cls: type[MLP], module: Any) -> MLP:
         output_activation=activations[-1],
         seed=0,
     )
-    model.load_state_dict(
-        {
-            f"layers.{i}.{key}": getattr(layer, key).detach().to(torch.float64).tolist()
-            for i, layer in enumerate(linears)
-            for key in ("weight", "bias")
-        }
-    )
+    state = {}
+    for i, layer in enumerate(linears):
+        state[f"layers.{i}.weight"] = layer.weight.detach().to(torch.float64).tolist()
+        bias = layer.bias  # None for Linear(bias=False): a bias of 0 computes the same
+        state[f"layers.{i}.bias"] = (
+            [0.0] * layer.out_features if bias is None else bias.detach().to(torch.float64).tolist()
+        )
+    model.load_state_dict(state)
     return model

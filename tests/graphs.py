@@ -58,7 +58,8 @@ OPS = {
     ),
     "sum": (2, lambda a, b: ag.sum([a, b, a, b * 0.5]), lambda a, b: a + b + a + b * 0.5),
 }
-KINKED = {"relu", "leaky_relu", "abs", "relu_cube", "relu_pow0"}  # finite differences are unreliable right at a kink
+# finite differences are unreliable right at a kink
+KINKED = {"relu", "leaky_relu", "abs", "relu_cube", "relu_pow0"}
 
 
 @st.composite

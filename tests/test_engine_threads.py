@@ -8,6 +8,7 @@ as it was. The timing tests use events, not sleeps, so they are deterministic.
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 
@@ -334,3 +335,42 @@ def test_compile_under_no_grad_still_traces_and_leaves_no_grad_on():
         assert f(np.array([[1.0], [2.0]])).tolist() == [3.0, 5.0]
         assert not engine.is_recording()
     assert recording_works()
+
+
+def test_a_threads_mode_ends_with_it_and_a_generator_may_leave_its_block_elsewhere():
+    def generator():
+        with ag.no_grad():
+            yield 1
+
+    g = generator()
+    worker = threading.Thread(target=lambda: next(g))
+    worker.start()
+    worker.join()
+    gc.collect()
+    assert engine._grad_modes == {}  # the worker ended inside no_grad: its mode went with it
+    next(g, None)  # leaving the block in this thread is no error, and changes nothing here
+    assert recording_works()
+    seen = []
+
+    def fresh():
+        x = Value(1.0)
+        seen.append((x * x).parents == (x, x))
+
+    threads = [threading.Thread(target=fresh) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [True] * 20  # no new thread inherits an old thread's mode
+
+
+def test_a_value_subclass_meets_a_tracer_and_makes_a_tracer():
+    from autograd_lite.compiler.tracer import Trace
+    from autograd_lite.engine import make_node
+    from autograd_lite.primitives import MUL
+
+    class Param(Value):
+        __slots__ = ()
+
+    x, p = Tracer.input(0.5, 0, Trace()), Param(2.0)
+    assert all(type(v) is Tracer for v in (p * x, x * p, p**x, p - x, make_node(MUL, [p, x])))

@@ -55,3 +55,11 @@ def test_from_torch_takes_a_plain_sequential_and_names_what_it_cannot_take():
 def test_to_torch_names_an_activation_it_cannot_carry_over():
     with pytest.raises(ValueError, match="to_torch: the activation 'sin'"):
         nn.MLP(2, [3, 1], activation="sin", seed=0).to_torch()
+
+
+def test_from_torch_reads_a_linear_without_bias_as_a_bias_of_zero():
+    plain = torch.nn.Sequential(torch.nn.Linear(2, 2, bias=False, dtype=torch.float64))
+    model = nn.MLP.from_torch(plain)
+    x = [0.5, -1.0]
+    expected = plain(torch.tensor([x], dtype=torch.float64))[0].tolist()
+    assert [v.data for v in model(x)] == pytest.approx(expected, rel=1e-12)

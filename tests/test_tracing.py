@@ -564,6 +564,7 @@ def test_compiled_step_refuses_what_it_cannot_trace_or_reduce():
     model = nn.MLP(2, [4, 1], seed=0)
     sgd = optim.SGD(model.parameters(), lr=0.1)
     X, y = [[0.5, 1.0], [1.0, -0.5]], [0, 1]
+
     def branchy(outputs, labels):  # picks a branch by the number: cannot be traced
         return outputs[0] if outputs[0].data > 0 else -outputs[0]
 
@@ -653,3 +654,53 @@ def test_an_op_of_a_value_and_a_tracer_is_a_tracer_on_either_side():
     ]  # fmt: skip
     assert all(type(v) is Tracer for v in made)
     assert type(w * w) is Value and type(w * 3) is Value  # no Tracer, no Tracer made
+
+
+def test_a_compiled_step_keeps_its_tapes_for_wide_inputs():
+    nn = pytest.importorskip("autograd_lite.nn")
+    optim = pytest.importorskip("autograd_lite.optim")
+    width = 300  # beyond the small ints Python caches: the width is compared by value
+    model = nn.MLP(width, [2, 1], seed=0)
+    step, sgd = CompiledStep(), optim.SGD(model.parameters(), lr=0.01)
+    X = np.random.default_rng(0).normal(size=(4, width))
+    step(model, objective("hinge"), sgd, X, [0, 1, 0, 1])
+    tapes = dict(step._tapes)
+    step(model, objective("hinge"), sgd, X, [0, 1, 0, 1])
+    assert step._tapes == tapes and all(step._tapes[k] is tapes[k] for k in tapes)
+
+
+def test_traces_whose_sums_differ_in_length_are_a_tracing_error():
+    def fn(x):
+        n = 2 if random.random() < 0.5 else 3
+        return ag.sum([x[0]] * n)
+
+    random.seed(3)
+    with pytest.raises(TracingError, match="different graphs"):
+        for _ in range(10):  # some pair of traces takes different lengths
+            compile(fn, 1)(np.array([[1.0], [2.0]]))
+
+
+def test_a_failed_compiled_step_leaves_nothing_for_the_next():
+    optim = pytest.importorskip("autograd_lite.optim")
+    bad = np.array([[1.0, 2.0], [0.5, -1.0]])  # log(-1) in the second row (class 1)
+    good = np.array([[1.0, 2.0], [0.5, 3.0]])
+    grads = []
+    for fail_first in (True, False):
+        c, w = Value(0.5, label="c"), Value(0.3, label="w")  # c is not optimized
+
+        class Model:
+            def parameters(self, c=c, w=w):
+                return [c, w]
+
+            def __call__(self, x, c=c, w=w):
+                return [c * x[0] + w, x[1].log() * w]
+
+        model = Model()
+        sgd, step = optim.SGD([w], lr=0.1), CompiledStep("mean")
+        if fail_first:
+            with pytest.raises(ValueError, match="log"):
+                step(model, objective("cross_entropy"), sgd, bad, [0, 1])
+            c.grad = 0.0
+        step(model, objective("cross_entropy"), sgd, good, [0, 1])
+        grads.append(c.grad)
+    assert grads[0] == grads[1] != 0.0

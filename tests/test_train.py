@@ -305,3 +305,39 @@ def test_fit_names_its_bad_arguments(kwargs, error, words):
     args.update(kwargs)
     with pytest.raises(error, match=words):
         train.fit(nn.MLP(2, [2, 1], seed=0), args.pop("X"), args.pop("y"), progress=False, **args)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_regressors_targets_must_fit_its_outputs(compiled):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 2))
+    one_column = rng.normal(size=(8, 1))  # (n, 1) for one output: as good as (n,)
+    a, b = (nn.MLP(2, [4, 1], seed=0) for _ in range(2))
+    fit_a = train.fit(a, X, one_column, loss="mse", epochs=2, progress=False, compiled=compiled)
+    fit_b = train.fit(b, X, one_column[:, 0], loss="mse", epochs=2, progress=False)
+    assert fit_a.loss == pytest.approx(fit_b.loss, rel=1e-12)
+    with pytest.raises(ValueError, match="2 numbers for a model of 1 output|2 target"):
+        train.fit(
+            nn.MLP(2, [4, 1], seed=0), X, rng.normal(size=(8, 2)), loss="mse",
+            epochs=1, progress=False, compiled=compiled,
+        )  # fmt: skip
+
+
+def test_a_compiled_steps_l2_counts_a_weight_listed_twice_as_the_scalar_step_does():
+    class Twice:
+        def __init__(self):
+            self.w = Value(0.7)
+
+        def parameters(self):
+            return [self.w, self.w]
+
+        def __call__(self, x):
+            return self.w * x[0]
+
+    models = [Twice(), Twice()]
+    X, y = np.array([[1.0], [2.0]]), [0, 1]
+    for m, step in zip(models, [steps.scalar_step, steps.CompiledStep()], strict=True):
+        sgd = optim.SGD([m.w], lr=0.1)
+        step(m, objective("hinge"), sgd, X, y, 0.05)
+    assert models[1].w.data == pytest.approx(models[0].w.data, rel=1e-12)
+    assert models[1].w.grad == pytest.approx(models[0].w.grad, rel=1e-12)

@@ -205,7 +205,7 @@ def pair_graphs(first: list[Value], second: list[Value]) -> list[tuple[Value, Va
             continue
         pa, pb = a.parents, b.parents
         if pa and a is not b and key not in expanded:
-            if not pb or not same_primitive(a.primitive, b.primitive):
+            if len(pa) != len(pb) or not same_primitive(a.primitive, b.primitive):
                 raise _Mismatch(f"an op {a.op!r} is {b.op or 'a leaf'!r} in the other graph")
             expanded.add(key)
             stack.extend((x, y) for x, y in zip(reversed(pa), reversed(pb), strict=True))
