@@ -704,3 +704,18 @@ def test_a_failed_compiled_step_leaves_nothing_for_the_next():
         step(model, objective("cross_entropy"), sgd, good, [0, 1])
         grads.append(c.grad)
     assert grads[0] == grads[1] != 0.0
+
+
+def test_a_fused_sum_that_reads_one_input_twice_adds_both_gradients():
+    ws = [Value(0.1 * (k + 1)) for k in range(6)]
+
+    def fn(x):  # a layer of two sums over inputs (x0, x0, x1): x0 appears twice
+        a = ws[0] * x[0] + ws[1] * x[0] + ws[2] * x[1] + 0.5
+        b = ws[3] * x[0] + ws[4] * x[0] + ws[5] * x[1] - 0.5
+        return (a.tanh() * b.tanh()).relu() + a * b
+
+    X = np.array([[0.3, -0.7], [1.2, 0.4], [-0.5, 0.9]])
+    _, dX = compile(fn, 2).backward(X, np.ones(3))
+    for row, grads in zip(X.tolist(), dX, strict=True):
+        xs = [Value(v) for v in row]
+        assert grads.tolist() == pytest.approx(ag.grad(fn(xs), xs), rel=1e-12)

