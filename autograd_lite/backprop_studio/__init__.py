@@ -166,12 +166,7 @@ class Studio:
                 self._widget.recording = self.recording.to_json()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        try:
-            widget = self.widget
-        except ImportError:
-            return {"text/plain": f"{self!r}\n({INSTALL_HINT}; .save_html(path) works without)"}
-        bundle: dict[str, Any] = widget._repr_mimebundle_(include=include, exclude=exclude)
-        return bundle
+        return _displayed(self, include, exclude, f"{INSTALL_HINT}; .save_html(path) works without")
 
     def __repr__(self) -> str:
         n = len(self.recording.nodes)
@@ -209,12 +204,7 @@ class TrainingStudio:
         return self._widget
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        try:
-            widget = self.widget
-        except ImportError:
-            return {"text/plain": f"{self!r}\n({INSTALL_HINT})"}
-        bundle: dict[str, Any] = widget._repr_mimebundle_(include=include, exclude=exclude)
-        return bundle
+        return _displayed(self, include, exclude, INSTALL_HINT)
 
     def __repr__(self) -> str:
         s = self.session
@@ -309,3 +299,13 @@ def studio(
     if model is not None:
         check_model(model)
     return Studio(out, model, max_nodes, title or out.label or "Backprop Studio")
+
+
+def _displayed(studio: Any, include: Any, exclude: Any, without: str) -> dict[str, Any]:
+    """What Jupyter shows of a studio: its widget, or its repr and ``without`` (no anywidget)."""
+    try:
+        widget = studio.widget
+    except ImportError:
+        return {"text/plain": f"{studio!r}\n({without})"}
+    bundle: dict[str, Any] = widget._repr_mimebundle_(include=include, exclude=exclude)
+    return bundle

@@ -36,13 +36,9 @@ def make_widget(
     Raises:
         ImportError: if anywidget is not installed, naming the extra to install.
     """
-    try:
-        import anywidget
-        import traitlets
-    except ImportError as e:
-        raise ImportError(INSTALL_HINT) from e
+    anywidget, traitlets = _widget_modules()
 
-    class StudioWidget(anywidget.AnyWidget):  # type: ignore[misc]
+    class StudioWidget(anywidget.AnyWidget):  # type: ignore[misc,name-defined]
         _esm = STATIC / "studio.js"
         _css = STATIC / "studio.css"
         recording: Any = traitlets.Dict().tag(sync=True)
@@ -95,13 +91,9 @@ def make_training_widget(session: Any) -> Any:
     Raises:
         ImportError: if anywidget is not installed, naming the extra to install.
     """
-    try:
-        import anywidget
-        import traitlets
-    except ImportError as e:
-        raise ImportError(INSTALL_HINT) from e
+    anywidget, traitlets = _widget_modules()
 
-    class TrainingWidget(anywidget.AnyWidget):  # type: ignore[misc]
+    class TrainingWidget(anywidget.AnyWidget):  # type: ignore[misc,name-defined]
         _esm = STATIC / "training.js"
         _css = STATIC / "studio.css"
         points: Any = traitlets.List().tag(sync=True)
@@ -157,3 +149,13 @@ def make_training_widget(session: Any) -> Any:
     sync()
     widget.on_msg(handle)
     return widget
+
+
+def _widget_modules() -> tuple[Any, Any]:
+    """anywidget and traitlets, or an ImportError naming the extra to install."""
+    try:
+        import anywidget
+        import traitlets
+    except ImportError as e:
+        raise ImportError(INSTALL_HINT) from e
+    return anywidget, traitlets

@@ -191,11 +191,11 @@ class Program:
                 continue
             if b is None:
                 (la,) = local(FLOAT_OPS, vals[a], vals[k])
-                grads[a] = la * g if grads[a] is None else grads[a] + la * g
+                _accumulate(grads, a, la, g, False)
             else:
                 la, lb = local(FLOAT_OPS, vals[a], vals[b], vals[k])
-                grads[a] = la * g if grads[a] is None else grads[a] + la * g
-                grads[b] = lb * g if grads[b] is None else grads[b] + lb * g
+                _accumulate(grads, a, la, g, False)
+                _accumulate(grads, b, lb, g, False)
         return grads
 
 
