@@ -125,7 +125,7 @@ class CompiledStep:
                 return model.loss([x[t * vocab : (t + 1) * vocab] for t in range(length)])
 
             loss.__name__ = f"gpt_loss_of_{length}_tokens"
-            self._tapes[length] = compile(loss, length * vocab)
+            self._tapes[length] = compile(loss, length * vocab, by_level=True)
         return self._tapes[length]
 
 

@@ -37,21 +37,27 @@ import math
 import numbers
 import random
 from collections.abc import Sequence
-from functools import reduce
-from operator import add, mul
+from operator import add
 from typing import Any
 
 from .checks import positive_int
 from .engine import Value, no_grad
 from .nn import Module, Seed, Tensor, _rng
+from .sums import dot
+from .sums import sum as total
 
 INIT_STD = 0.08  # the standard deviation of every initial weight, as in microgpt
 RMS_EPS = 1e-5  # added to the mean square before the inverse square root
 
 
 def _dot(w: Sequence[Value], x: Sequence[Value]) -> Value:
-    """Σ wᵢ·xᵢ as one product and one sum node per term (no node for a starting zero)."""
-    return sum(map(mul, w[1:], x[1:]), w[0] * x[0])
+    """Σ wᵢ·xᵢ as one ``dot`` node with the parents w₁..wₙ, x₁..xₙ.
+
+    The number is microgpt's ``sum(wi * xi for ...)`` to the last bit, added in the same
+    order (see :mod:`autograd_lite.sums`), from one node instead of 2n − 1: the graph
+    of a training step is about three times smaller, and faster to build and walk.
+    """
+    return dot(w, x)
 
 
 def _gaussian_matrix(rows: int, cols: int, rng: random.Random) -> list[list[Value]]:
@@ -80,12 +86,17 @@ def rms_norm(x: Sequence[Value], eps: float = RMS_EPS) -> list[Value]:
 def _max(xs: Sequence[Value]) -> Value:
     """The largest of ``xs`` as a node of the graph: ``max(a, b) = b + relu(a − b)``.
 
-    Equal to the true maximum up to rounding, which is all a softmax shift needs.
+    Equal to the true maximum up to rounding, which is all a softmax shift needs. The
+    maxima are taken in pairs, then pairs of pairs, as in a knockout tournament: the
+    same n − 1 comparisons as a running maximum, but a chain of log₂ n of them instead
+    of n − 1, so a compiled tape, which runs every op of one depth at once, runs 27
+    logits in 5 rounds instead of 26 (:mod:`autograd_lite.compiler.levels`).
     """
-    m = xs[0]
-    for x in xs[1:]:
-        m = x + (m - x).relu()
-    return m
+    round_ = list(xs)
+    while len(round_) > 1:
+        pairs = [b + (a - b).relu() for a, b in zip(round_[::2], round_[1::2], strict=False)]
+        round_ = pairs + round_[len(pairs) * 2 :]  # an odd one out waits for the next round
+    return round_[0]
 
 
 def softmax(logits: Sequence[Value]) -> list[Value]:
@@ -103,7 +114,7 @@ def softmax(logits: Sequence[Value]) -> list[Value]:
     """
     m = _max(logits)
     exps = [(x - m).exp() for x in logits]
-    inverse_total = 1.0 / reduce(add, exps)
+    inverse_total = 1.0 / total(exps)
     return [e * inverse_total for e in exps]
 
 
@@ -117,7 +128,7 @@ def log_sum_exp(logits: Sequence[Value]) -> Value:
         A Value; its gradient is ``softmax(logits)``.
     """
     m = _max(logits)
-    return m + reduce(add, [(x - m).exp() for x in logits]).log()
+    return m + total([(x - m).exp() for x in logits]).log()
 
 
 def cross_entropy(logits: Sequence[Value], target: int | Sequence[Value]) -> Value:
@@ -491,8 +502,7 @@ class GPT(Module):
         n = min(self.block_size, len(tokens) - 1)
         cache = self.new_cache()
         losses = [cross_entropy(self.step(tokens[t], cache), tokens[t + 1]) for t in range(n)]
-        total = reduce(add, losses)
-        return total if n == 1 else total * (1.0 / n)
+        return losses[0] if n == 1 else total(losses) * (1.0 / n)
 
     def sample(self, boundary: int, temperature: float = 0.5, seed: Seed = None) -> list[int]:
         """Generate one sequence: start at the boundary token, draw until it comes again.

@@ -11,6 +11,7 @@ import doctest
 import json
 import math
 import random
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -478,12 +479,19 @@ def test_bad_input_is_a_clear_error(call, error, message):
         call()
 
 
-def test_one_training_step_of_one_name_is_a_graph_of_about_40k_nodes():
+def test_one_training_step_of_one_name_is_a_graph_of_dot_nodes():
     model = GPT(27, seed=0)
     loss = model.loss(data.CharTokenizer(["abcdefghijklmnopqrstuvwxyz"]).frame("emma"))
-    nodes = topological_order(loss)
-    # 5 positions; the linear layers dominate: (3·16 + 16 + 64 + 16 + 27) rows of dot products
-    assert 35_000 < len(nodes) < 45_000
+    ops = Counter(node.op for node in topological_order(loss))
+    # 5 positions, each: 3 RMSNorms (x·x), 3·16 + 16 + 64 + 16 + 27 rows of the linear
+    # layers, 16 weighted sums of the values; and at position t, 4 heads × (t+1) scores
+    assert ops["dot"] == 5 * (3 + 171 + 16) + 4 * (1 + 2 + 3 + 4 + 5)
+    # a softmax's max: 1 relu per logit but one, 27 logits and 4 heads × (t+1) scores
+    assert ops["relu"] == 5 * 64 + 5 * 26 + 4 * (0 + 1 + 2 + 3 + 4)
+    # Σ of the exps: 1 per softmax (4 heads × 5 positions) and per log-sum-exp (5),
+    # and the mean of the 5 losses
+    assert ops["sum"] == 4 * 5 + 5 + 1
+    assert 6_000 < sum(ops.values()) < 7_000  # of which 3,648 leaves: the weights used
 
 
 def test_transformer_docstring_examples_run():

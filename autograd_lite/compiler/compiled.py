@@ -10,6 +10,7 @@ import numpy as np
 
 from ..engine import Value
 from .interpreter import Program
+from .levels import LevelProgram
 from .tape import Tape, build_tape
 
 __all__ = ["CompiledFunction", "compile"]
@@ -33,13 +34,21 @@ class CompiledFunction:
         fn: the traced function.
         n_inputs: the number of inputs, the columns of X.
         fuse: whether sums of products run as matrix products.
+        by_level: whether the tape runs level by level (:mod:`.levels`) instead.
     """
 
-    def __init__(self, fn: Callable[[list[Value]], Any], n_inputs: int, fuse: bool = True) -> None:
+    def __init__(
+        self,
+        fn: Callable[[list[Value]], Any],
+        n_inputs: int,
+        fuse: bool = True,
+        by_level: bool = False,
+    ) -> None:
         self.fn = fn
         self.n_inputs = n_inputs
         self.fuse = fuse
-        self._program: Program | None = None
+        self.by_level = by_level
+        self._program: Program | LevelProgram | None = None
 
     # --- tracing ---
 
@@ -56,7 +65,7 @@ class CompiledFunction:
             A = self._check(X, allow_one=True)
             last = len(A) - 1
             tape = build_tape(self.fn, A[0].tolist(), A[last].tolist(), rows=(0, last))
-            self._program = Program(tape, self.fuse)
+            self._program = LevelProgram(tape) if self.by_level else Program(tape, self.fuse)
         return self._program.tape
 
     @property
@@ -67,15 +76,14 @@ class CompiledFunction:
     @property
     def replay_steps(self) -> int:
         """How many numpy steps one forward replay runs, after fusion (fn must be traced)."""
-        program = self._ready()
-        return len(program.uniform) + len(program.code)
+        return self._ready().replay_steps
 
     @property
     def parameters(self) -> list[Value]:
         """The linked leaves: the Values the tape reads at each run and gives gradients."""
         return list(self.tape.linked)
 
-    def _ready(self) -> Program:
+    def _ready(self) -> Program | LevelProgram:
         if self._program is None:
             raise RuntimeError("fn has not been traced yet: call the compiled function on data")
         return self._program
@@ -94,13 +102,13 @@ class CompiledFunction:
             raise ValueError("X has no rows (an empty batch)")
         return A
 
-    def _start(self, X: Any) -> tuple[Program, Array]:
+    def _start(self, X: Any) -> tuple[Program | LevelProgram, Array]:
         A = self._check(X)
         self.trace(A)
         return self._ready(), A
 
-    def _outputs(self, program: Program, vals: list[Any]) -> Array:
-        columns = [vals[k] for k in program.tape.outputs]
+    def _outputs(self, program: Program | LevelProgram, vals: Any) -> Array:
+        columns = program.output_columns(vals)
         if program.tape.single:
             return np.array(columns[0], dtype=np.float64)
         return np.stack(columns, axis=1)
@@ -181,19 +189,16 @@ class CompiledFunction:
         return (total / n if reduction == "mean" else total), outputs
 
     def _run_backward(
-        self, program: Program, A: Array, columns: list[Array]
+        self, program: Program | LevelProgram, A: Array, columns: list[Array]
     ) -> tuple[Array, Array]:
-        outputs, dlinked, grads = self.pullback(A, columns)
+        outputs, dlinked, dX = self.pullback(A, columns)
         for p, g in zip(program.tape.linked, dlinked.tolist(), strict=True):
             p.grad += g
-        nu, n_inputs = program.tape.uniform, program.tape.n_inputs
-        zero = np.zeros(len(A))
-        dX = np.stack([zero if g is None else g for g in grads[nu : nu + n_inputs]], axis=1)
         return outputs, dX
 
     def pullback(
         self, X: Array, columns: list[Array], linked: list[float] | None = None
-    ) -> tuple[Array, Array, list[Any]]:
+    ) -> tuple[Array, Array, Array]:
         """Run the traced tape forward and backward, touching no Value.
 
         Args:
@@ -203,20 +208,14 @@ class CompiledFunction:
                 by default their ``.data``.
 
         Returns:
-            ``(outputs, dlinked, grads)``: fn's outputs; d Σ seeds·outputs / d each
-            linked leaf, a vector in the order of ``parameters``; and every slot's
-            gradient.
+            ``(outputs, dlinked, dX)``: fn's outputs; d Σ seeds·outputs / d each
+            linked leaf, a vector in the order of ``parameters``; and d Σ
+            seeds·outputs / d X, shape (n, n_inputs).
         """
         program = self._ready()
-        tape = program.tape
-        vals = program.forward(X, linked)
-        seeds: dict[int, Array] = {}
-        for k, g in zip(tape.outputs, columns, strict=True):
-            seeds[k] = g if k not in seeds else seeds[k] + g
-        grads = program.backward(vals, seeds)
-        n = len(tape.linked)
-        dlinked = np.array([0.0 if g is None else g for g in grads[:n]], dtype=np.float64)
-        return self._outputs(program, vals), dlinked, grads
+        vals: Any = program.forward(X, linked)  # (each program keeps its values its own way)
+        dlinked, dX = program.gradients(vals, columns)
+        return self._outputs(program, vals), dlinked, dX
 
     def __repr__(self) -> str:
         name = getattr(self.fn, "__name__", type(self.fn).__name__)
@@ -253,7 +252,11 @@ def real_array(X: Any, n_inputs: int) -> Array:
 
 
 def compile(
-    fn: Callable[[list[Value]], Any], n_inputs: int, example: Any = None, fuse: bool = True
+    fn: Callable[[list[Value]], Any],
+    n_inputs: int,
+    example: Any = None,
+    fuse: bool = True,
+    by_level: bool = False,
 ) -> CompiledFunction:
     """Compile ``fn`` into a tape that runs on a whole batch of samples at once.
 
@@ -266,6 +269,11 @@ def compile(
         fuse: run sums of products (neurons, layers) as matrix products; False keeps
             one numpy call per op of the graph (results equal to the scalar engine's
             to the last bits more often, and easier to follow).
+        by_level: run the tape one level of the graph at a time, all ops of a kind at
+            one depth as one numpy call (:mod:`.levels`): much faster for big graphs
+            on few samples, such as a GPT on one name; slower for layers on many
+            samples, which fusion runs as matrix products. ``fuse`` then plays no
+            part.
 
     Returns:
         A :class:`CompiledFunction`.
@@ -277,7 +285,7 @@ def compile(
         raise ValueError(f"n_inputs must be a positive int, got {n_inputs!r}")
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
-    compiled = CompiledFunction(fn, n_inputs, fuse)
+    compiled = CompiledFunction(fn, n_inputs, fuse, by_level)
     if example is not None:
         compiled.trace(example)
     return compiled

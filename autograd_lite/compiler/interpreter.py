@@ -148,6 +148,30 @@ class Program:
                     step.forward(vals)  # type: ignore[union-attr]
         return vals
 
+    @property
+    def replay_steps(self) -> int:
+        """How many numpy steps one forward replay runs, after fusion."""
+        return len(self.uniform) + len(self.code)
+
+    def output_columns(self, vals: list[Any]) -> list[Array]:
+        """Each output of fn, one array of n numbers."""
+        return [vals[k] for k in self.tape.outputs]
+
+    def gradients(self, vals: list[Any], seeds: list[Array]) -> tuple[Array, Array]:
+        """``(dlinked, dX)``: d Σ seeds·outputs / d each linked leaf (summed over the
+        batch) and / d each input (shape (n, n_inputs)), from one seed array per output."""
+        tape = self.tape
+        by_slot: dict[int, Array] = {}
+        for k, g in zip(tape.outputs, seeds, strict=True):
+            by_slot[k] = g if k not in by_slot else by_slot[k] + g
+        grads = self.backward(vals, by_slot)
+        n, nu = len(tape.linked), tape.uniform
+        dlinked = np.array([0.0 if g is None else g for g in grads[:n]], dtype=np.float64)
+        zero = np.zeros(len(seeds[0]))
+        inputs = grads[nu : nu + tape.n_inputs]
+        dX = np.stack([zero if g is None else g for g in inputs], axis=1)
+        return dlinked, dX
+
     def backward(self, vals: list[Any], seeds: dict[int, Array]) -> list[Any]:
         """Every slot's gradient, from ``seeds`` (slot -> d objective / d slot per sample).
 

@@ -1,0 +1,292 @@
+"""Levels: a tape run one depth at a time, all ops of a kind at one depth as one numpy call.
+
+The interpreter (:mod:`.interpreter`) makes one numpy call per instruction, each on the
+whole batch. That pays when the batch is large and the tape short: an MLP on 1,000
+points. A GPT on one name is the other way round: its tape for a name of 16 characters
+has 13,000 instructions and the batch is one name, so 13,000 calls each on one number,
+and Python's cost per call is all the cost.
+
+Yet most of those instructions do not wait for one another. The query of position 3
+and the query of position 7 are the same formula on other slots, and so are the 16
+entries of each. Give every instruction a *level*: 0 for a leaf, otherwise one more
+than the highest level among its inputs. An instruction reads only lower levels, so
+all of one level can run at once, and those with the same primitive run as one call on
+rows gathered from the matrix ``V`` of every slot's values (one row per slot, one
+column per sample)::
+
+    V[rows of level 9's exps] = exp(V[rows of their inputs])
+
+A ``dot`` of n terms is a row of n weight slots and n input slots; the dots of a level
+are padded with a row of zeros to the longest one (within a factor of two: lengths go
+in buckets) and run as one product summed along the terms. The 13,000 instructions of
+that GPT tape become about 200 steps.
+
+Backward, the levels run in reverse. A step writes the contributions ``local · g`` of
+its operands into its own rows of an *edge buffer* (one row per operand of each
+instruction): a plain slice assignment, with no two steps adding into the same place.
+A slot's gradient is the sum of the contributions of the edges that point at it, and
+it is taken (a segment sum, ``np.add.reduceat``) just before the step that made the
+slot runs backward, when every consumer of the slot, all of a higher level, has
+written its share. The local derivatives are the table's own formulas
+(``prim.local``), evaluated on the gathered rows; for ``dot`` and ``sum`` the formula
+of one term, applied to every term at once (the derivative for wᵢ is xᵢ whatever n is).
+
+Which schedule is faster depends on the shapes: levels for big graphs on few samples,
+the interpreter's matrix products for layers on many samples (``compile(...,
+by_level=True)`` picks this one). Results agree to rounding: sums are added in another
+order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..array_ops import NUMPY_OPS, domain_error
+from ..primitives import DOT, Primitive
+from .tape import Instruction, Tape
+
+__all__ = ["LevelProgram"]
+
+Array = np.ndarray
+
+
+class _Incoming:
+    """Which edges point at a range of rows, ready for a segment sum.
+
+    ``gather(C)`` is, for each row in the range, the sum of the rows of the edge
+    buffer C whose edges point at it (0 for a row no edge points at).
+    """
+
+    def __init__(self, edges: Array, targets: Array, first: int, count: int) -> None:
+        offsets = np.searchsorted(targets, np.arange(first, first + count + 1))
+        self.edges = edges[offsets[0] : offsets[-1]]
+        sizes = np.diff(offsets)
+        self.count = count
+        self.single = bool((sizes == 1).all())  # one edge each: a gather, no sum
+        self.has = np.flatnonzero(sizes > 0)  # the rows some edge points at
+        self.starts = (offsets[:-1] - offsets[0])[self.has]
+
+    def gather(self, C: Array) -> Array:
+        if self.single:
+            return C[self.edges]
+        sums = np.add.reduceat(C[self.edges], self.starts, axis=0) if len(self.has) else None
+        if len(self.has) == self.count:
+            return sums  # type: ignore[return-value]
+        g = np.zeros((self.count, C.shape[1]))
+        if sums is not None:
+            g[self.has] = sums
+        return g
+
+
+class _Step:
+    """All instructions of one level and one primitive, as one call forward and back.
+
+    Attributes:
+        first, count: the rows of V its results fill, ``first .. first+count-1``.
+        operands: the rows of V of each operand, one array of shape (count,) per
+            operand for one- and two-operand ops; for ``dot`` the weights and the
+            inputs as (count, terms) arrays (then the biases, (count,)); for ``sum``
+            the terms as one (count, terms) array.
+        edges: where its operands' contributions start in the edge buffer.
+        incoming: the edges that point at its results.
+    """
+
+    def __init__(self, prim: Primitive, operands: list[Array], first: int, count: int) -> None:
+        self.prim = prim
+        self.operands = operands
+        self.first = first
+        self.count = count
+        self.variadic = prim.arity is None
+        self.edges = 0
+        self.incoming: _Incoming | None = None
+        self.forward_array = _checked(prim)
+
+    @property
+    def targets(self) -> Array:
+        """The row each of its edges points at, in edge order."""
+        return np.concatenate([rows.ravel() for rows in self.operands])
+
+    def forward(self, V: Array) -> None:
+        args = [V[rows] for rows in self.operands]
+        if not self.variadic:
+            V[self.first : self.first + self.count] = self.forward_array(*args)
+            return
+        # the one-term formula on every term, summed along the terms (axis 1)
+        terms = 2 if self.prim is DOT else 1
+        out = self.forward_array(*args[:terms]).sum(axis=1)
+        if len(args) > terms:  # the biases of dot
+            out += args[terms]
+        V[self.first : self.first + self.count] = out
+
+    def backward(self, V: Array, C: Array) -> None:
+        assert self.incoming is not None
+        g = self.incoming.gather(C)
+        args = [V[rows] for rows in self.operands]
+        out = V[self.first : self.first + self.count]
+        locals_ = self.prim.local(NUMPY_OPS, *args, out)
+        if self.variadic:
+            g3 = g[:, None, :]
+            at = self.edges
+            for rows, local in zip(self.operands, locals_, strict=True):
+                size = rows.size
+                term = local * (g3 if rows.ndim == 2 else g)
+                C[at : at + size] = np.broadcast_to(term, rows.shape + g.shape[1:]).reshape(
+                    size, -1
+                )
+                at += size
+            return
+        at = self.edges
+        for local in locals_:
+            C[at : at + self.count] = local * g
+            at += self.count
+
+
+def _checked(prim: Primitive) -> Callable[..., Any]:
+    """The primitive's array forward, raising the float forward's error where it has none.
+
+    The operands are (count, samples) arrays; the error names the sample (its column).
+    """
+    array, outside = prim.array, prim.outside
+
+    def forward(*args: Array) -> Any:
+        if outside is not None:
+            bad = outside(*args)
+            if np.any(bad):
+                bad = np.broadcast_to(bad, np.broadcast(*args).shape)
+                i = int(np.argmax(bad.reshape(len(bad), -1).any(axis=1)))
+                domain_error(prim, bad[i], tuple(a[i] for a in args))
+        return array(np, *args)
+
+    return forward
+
+
+def _key(instruction: Instruction, level: int) -> tuple[Any, ...]:
+    """What instructions must share to run as one step."""
+    prim, inputs, _ = instruction
+    params = tuple(sorted(prim.params.items()))
+    if prim.arity is not None:
+        return (level, prim.name, params)
+    n = len(inputs) // 2 if prim is DOT else len(inputs)
+    bias = prim is DOT and len(inputs) % 2 == 1
+    return (level, prim.name, params, bias, n.bit_length())  # lengths within a factor of 2
+
+
+class LevelProgram:
+    """A tape made ready to run level by level (see the module notes).
+
+    Rows of V: the linked leaves and the constants (at their tape slots), the inputs,
+    one row of zeros (what padded terms read), then each step's results.
+
+    Args:
+        tape: the traced program.
+    """
+
+    def __init__(self, tape: Tape) -> None:
+        self.tape = tape
+        n_linked, n_constants = len(tape.linked), len(tape.constants)
+        leaves = n_linked + n_constants
+        self.inputs_at = leaves
+        self.zero = leaves + tape.n_inputs
+        self.constants = np.array(tape.constants, dtype=np.float64)
+        row = np.full(tape.size, -1, dtype=np.intp)
+        row[:leaves] = np.arange(leaves)
+        row[tape.uniform : tape.uniform + tape.n_inputs] = np.arange(leaves, self.zero)
+
+        level = [0] * tape.size
+        groups: dict[tuple[Any, ...], list[Instruction]] = {}
+        for instruction in tape.uniform_code + tape.batched_code:
+            depth = 1 + max(level[i] for i in instruction.inputs)
+            level[instruction.output] = depth
+            groups.setdefault(_key(instruction, depth), []).append(instruction)
+
+        self.steps: list[_Step] = []
+        first = self.zero + 1
+        for key in sorted(groups, key=lambda k: k[0]):  # by level; stable within one
+            code = groups[key]
+            outputs = np.array([out for _, _, out in code], dtype=np.intp)
+            row[outputs] = np.arange(first, first + len(code))
+            self.steps.append(self._step(code, row, first))
+            first += len(code)
+        self.rows = first
+        self.row = row
+        self.outputs = row[np.array(tape.outputs, dtype=np.intp)]
+
+        # Edges: the outputs' seeds first, then each step's operands, in step order.
+        at = len(self.outputs)
+        for step in self.steps:
+            step.edges = at
+            at += sum(rows.size for rows in step.operands)
+        self.n_edges = at
+        targets = np.concatenate([self.outputs, *[step.targets for step in self.steps]])
+        edges = np.argsort(targets, kind="stable")
+        ordered = targets[edges]
+        for step in self.steps:
+            step.incoming = _Incoming(edges, ordered, step.first, step.count)
+        self.linked_incoming = _Incoming(edges, ordered, 0, n_linked)
+        self.inputs_incoming = _Incoming(edges, ordered, self.inputs_at, tape.n_inputs)
+
+    def _step(self, code: list[Instruction], row: Array, first: int) -> _Step:
+        prim = code[0].primitive
+        if prim.arity is not None:
+            ins = row[np.array([inputs for _, inputs, _ in code], dtype=np.intp)]
+            return _Step(prim, [ins[:, k] for k in range(prim.arity)], first, len(code))
+        if prim is DOT:
+            halves = [len(inputs) // 2 for _, inputs, _ in code]
+            width = max(halves)
+            ws = np.full((len(code), width), self.zero, dtype=np.intp)
+            xs = np.full((len(code), width), self.zero, dtype=np.intp)
+            for j, ((_, inputs, _), n) in enumerate(zip(code, halves, strict=True)):
+                ws[j, :n] = row[list(inputs[:n])]
+                xs[j, :n] = row[list(inputs[n : 2 * n])]
+            operands = [ws, xs]
+            if len(code[0].inputs) % 2:
+                operands.append(row[np.array([inputs[-1] for _, inputs, _ in code])])
+            return _Step(prim, operands, first, len(code))
+        width = max(len(inputs) for _, inputs, _ in code)
+        terms = np.full((len(code), width), self.zero, dtype=np.intp)
+        for j, (_, inputs, _) in enumerate(code):
+            terms[j, : len(inputs)] = row[list(inputs)]
+        return _Step(prim, [terms], first, len(code))
+
+    @property
+    def replay_steps(self) -> int:
+        """How many numpy steps (gathers aside) one forward replay runs."""
+        return len(self.steps)
+
+    def forward(self, X: Array, linked: list[float] | None = None) -> Array:
+        """V: every row's values for the batch X (shape (n, n_inputs), float64).
+
+        ``linked`` gives the numbers of the linked leaves; by default their ``.data``.
+        """
+        tape = self.tape
+        V = np.empty((self.rows, len(X)))
+        n_linked = len(tape.linked)
+        V[:n_linked] = np.array(
+            [p._data for p in tape.linked] if linked is None else linked, dtype=np.float64
+        )[:, None]
+        V[n_linked : self.inputs_at] = self.constants[:, None]
+        V[self.inputs_at : self.zero] = X.T
+        V[self.zero] = 0.0
+        with np.errstate(all="ignore"):
+            for step in self.steps:
+                step.forward(V)
+        return V
+
+    def output_columns(self, V: Array) -> list[Array]:
+        """Each output of fn, one array of n numbers."""
+        return list(V[self.outputs])
+
+    def gradients(self, V: Array, seeds: list[Array]) -> tuple[Array, Array]:
+        """``(dlinked, dX)``: d Σ seeds·outputs / d each linked leaf (summed over the
+        batch) and / d each input (shape (n, n_inputs)), from one seed array per output."""
+        C = np.empty((self.n_edges, V.shape[1]))
+        C[: len(self.outputs)] = np.array(seeds, dtype=np.float64).reshape(len(self.outputs), -1)
+        with np.errstate(all="ignore"):
+            for step in reversed(self.steps):
+                step.backward(V, C)
+        dlinked = self.linked_incoming.gather(C).sum(axis=1)
+        dX = self.inputs_incoming.gather(C).T
+        return dlinked, np.ascontiguousarray(dX)
