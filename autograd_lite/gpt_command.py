@@ -13,10 +13,10 @@ It prints the final loss and the sampled names, and writes the model file
 (``model.json``, loadable with ``nn.GPT.load``) and the loss curve (``loss_curve.png``)
 into ``--out``. Any bad input is one line on stderr and exit status 2.
 
-:func:`train` is the loop; the work of a step, from the names to the loss and the
-gradients in ``.grad``, is a function it is given: :class:`CompiledStep` (the command's
-default: one traced tape per name length, replayed with numpy) or :func:`scalar_step`
-(``--scalar``: the graph of Values, built and walked for every name).
+:func:`train` is the loop; the work of a step, from the names to the loss, the
+gradients and the update, is a function it is given: :class:`CompiledStep` (the
+command's default: one traced tape per name length, replayed with numpy) or
+:func:`scalar_step` (``--scalar``: the graph of Values, built and walked for every name).
 """
 
 from __future__ import annotations
@@ -32,9 +32,13 @@ from operator import add
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import numpy as np
+
 from . import data, optim
 from .cli import whole_number
+from .compiler import CompiledFunction, compile
 from .files import write_atomically
+from .steps import WeightVector
 from .train import collector_paused
 from .transformer import GPT
 
@@ -51,57 +55,70 @@ TEMPERATURE = 0.5
 SAMPLES = 20
 LAST = 100  # the final loss is also reported as the mean of this many last steps
 
-# A step's work: the batch's loss from token lists, with its gradients added into .grad.
-StepFunction = Callable[[GPT, Sequence[Sequence[int]]], float]
+# A training step: the batch's loss from token lists, its gradients and the update.
+StepFunction = Callable[[GPT, optim.Optimizer, Sequence[Sequence[int]]], float]
 
 
 class CommandError(Exception):
     """A problem with the command's input or output, reported as one line."""
 
 
-def scalar_step(model: GPT, batch: Sequence[Sequence[int]]) -> float:
-    """Build the batch's mean loss as a graph of Values and run backward through it.
+def scalar_step(model: GPT, optimizer: optim.Optimizer, batch: Sequence[Sequence[int]]) -> float:
+    """One training step on the graph of Values: zero_grad, the mean loss, backward, update.
 
     Args:
         model: the GPT being trained.
+        optimizer: updates the model's weights from their gradients.
         batch: one or more token lists, each framed by boundary tokens.
 
     Returns:
-        The loss, as a float; every parameter's ``.grad`` holds its gradient added.
+        The loss before the update, as a float; every weight's ``.grad`` holds the
+        gradient the update used.
     """
     with collector_paused():
+        optimizer.zero_grad()
         loss = reduce(add, [model.loss(tokens) for tokens in batch])
         if len(batch) > 1:
             loss = loss * (1.0 / len(batch))
         loss.backward()
+        optimizer.step()
         return loss.data
 
 
 class CompiledStep:
-    """The batch's mean loss and its gradients, through one compiled tape per length.
+    """The training step of :func:`scalar_step`, through one compiled tape per length.
 
     ``GPT.loss`` is traced with each token as an input: a one-hot row of
     ``vocab_size`` numbers, so that the embedding lookup is a product with the table
-    (which the compiler runs as one matrix product) and the target of each position
-    is an input too. A sequence of another length is another graph, so each length
-    gets its own tape, traced at its first use and replayed for every later name of
-    that length. Same protocol as :func:`scalar_step`.
+    and the target of each position is an input too. A sequence of another length is
+    another graph, so each length gets its own tape, traced at its first use and
+    replayed for every later name of that length. The tapes run level by level
+    (``compile(..., by_level=True)``, :mod:`autograd_lite.compiler.levels`): a name is
+    one sample, and a tape of thousands of instructions runs as about a hundred numpy
+    calls. The weights travel as one vector from the tapes to the optimizer's rule
+    (:class:`~autograd_lite.steps.WeightVector`). Same protocol and results as
+    :func:`scalar_step`, to rounding.
     """
 
     def __init__(self) -> None:
-        self._tapes: dict[int, Any] = {}
+        self._tapes: dict[int, CompiledFunction] = {}
         self._model: GPT | None = None
+        self._vector: WeightVector | None = None
 
     @property
-    def tapes(self) -> dict[int, Any]:
+    def tapes(self) -> dict[int, CompiledFunction]:
         """The compiled loss of each sequence length traced so far, by length."""
         return dict(self._tapes)
 
-    def __call__(self, model: GPT, batch: Sequence[Sequence[int]]) -> float:
-        import numpy as np
-
+    def __call__(
+        self, model: GPT, optimizer: optim.Optimizer, batch: Sequence[Sequence[int]]
+    ) -> float:
         if model is not self._model:
-            self._model, self._tapes = model, {}
+            self._model, self._tapes, self._vector = model, {}, None
+        if self._vector is None or self._vector.optimizer is not optimizer:
+            self._vector = WeightVector(optimizer)
+        vector = self._vector
+        vector.begin()
         vocab, total = model.vocab_size, 0.0
         by_length: dict[int, list[Sequence[int]]] = {}
         for tokens in batch:
@@ -110,15 +127,14 @@ class CompiledStep:
             rows = np.zeros((len(docs), length * vocab))
             for i, tokens in enumerate(docs):
                 rows[i, np.arange(length) * vocab + np.asarray(tokens[:length])] = 1.0
-            seeds = np.full(len(docs), 1.0 / len(batch))
-            losses, _ = self._tape(model, length).backward(rows, seeds)
+            seeds = [np.full(len(docs), 1.0 / len(batch))]
+            losses = vector.run(self._tape(model, length), rows, seeds)
             total += float(np.sum(losses)) / len(batch)
+        vector.finish()
         return total
 
-    def _tape(self, model: GPT, length: int) -> Any:
+    def _tape(self, model: GPT, length: int) -> CompiledFunction:
         if length not in self._tapes:
-            from .compiler import compile
-
             vocab = model.vocab_size
 
             def loss(x: list[Any]) -> Any:
@@ -153,7 +169,8 @@ def train(
         steps: how many updates.
         batch: how many docs each step averages the loss over.
         schedule: the learning rate at step k (0-based); None keeps the optimizer's.
-        step: computes a batch's loss and its gradients (see :func:`scalar_step`).
+        step: one training step on a batch, from the loss to the update (see
+            :func:`scalar_step`); it returns the batch's loss before the update.
         progress: show a tqdm bar on stderr with the latest loss.
 
     Returns:
@@ -168,11 +185,9 @@ def train(
     bar = tqdm(range(steps), desc="training", disable=not progress, file=sys.stderr)
     for k in bar:
         names = [docs[(k * batch + i) % len(docs)] for i in range(batch)]
-        loss = step(model, names)
         if schedule is not None:
             optimizer.lr = schedule(k)
-        optimizer.step()
-        optimizer.zero_grad()
+        loss = step(model, optimizer, names)
         losses.append(loss)
         bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
     return losses

@@ -239,23 +239,22 @@ def our_step(model: GPT, names: list[list[int]], how: str = "scalar") -> Step:
     each traced at its first use, which these steps pay for)."""
     adam = optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
 
-    def graph_step(model: GPT, batch: list[list[int]]) -> float:
+    def graph_step(model: GPT, optimizer: optim.Optimizer, batch: list[list[int]]) -> float:
+        optimizer.zero_grad()
         loss = model.loss(batch[0])
         loss.backward()
+        optimizer.step()
         return loss.data
 
-    forward_backward = {
+    training_step = {
         "scalar": gpt_command.scalar_step,
         "collector on": graph_step,
         "compiled": gpt_command.CompiledStep(),
     }[how]
 
     def step(k: int) -> float:
-        loss = forward_backward(model, [names[k % len(names)]])
         adam.lr = LR * (1 - k / TOTAL_STEPS)
-        adam.step()
-        adam.zero_grad()
-        return loss
+        return training_step(model, adam, [names[k % len(names)]])
 
     return step
 

@@ -76,7 +76,8 @@ def test_a_batch_averages_the_loss_and_the_gradients_of_its_names():
     tok = data.CharTokenizer(["abcdefghijklmnopqrstuvwxyz"])
     batch = [tok.frame("emma"), tok.frame("ava")]
     model = GPT(27, seed=1)
-    loss = gpt_command.scalar_step(model, batch)
+    standing_still = optim.SGD(model.parameters(), lr=0.0)  # the weights stay as they are
+    loss = gpt_command.scalar_step(model, standing_still, batch)
     together = [p.grad for p in model.parameters()]
     model.zero_grad()
     singles = [model.loss(tokens).data for tokens in batch]
@@ -92,7 +93,8 @@ def test_train_takes_the_docs_in_order_batch_by_batch_and_follows_the_schedule()
     model = GPT(3, block_size=3, n_embd=2, n_head=1, seed=0)
     sgd = optim.SGD(model.parameters(), lr=1.0)
 
-    def step(model, batch):
+    def step(model, optimizer, batch):
+        assert optimizer is sgd
         seen.append([tuple(tokens) for tokens in batch])
         rates.append(sgd.lr)
         return 1.0
@@ -102,7 +104,7 @@ def test_train_takes_the_docs_in_order_batch_by_batch_and_follows_the_schedule()
     assert losses == [1.0, 1.0, 1.0]
     order = [tuple(d) for d in docs]
     assert seen == [[order[0], order[1]], [order[2], order[0]], [order[1], order[2]]]
-    assert rates == [1.0, 0.5, 1.5]  # the rate of step k is set before its update
+    assert rates == [0.5, 1.5, 2.5]  # schedule(k) is the rate step k updates with
     assert (
         gpt_command.linear_decay(0.01, 4)(0) == 0.01
         and gpt_command.linear_decay(0.01, 4)(2) == 0.005
@@ -188,7 +190,7 @@ def test_the_scalar_step_pauses_the_cycle_collector_only_while_it_runs():
 
     model.loss = loss
     assert gc.isenabled()
-    gpt_command.scalar_step(model, [[2, 0, 2]])
+    gpt_command.scalar_step(model, optim.SGD(model.parameters(), lr=0.1), [[2, 0, 2]])
     assert seen == [False] and gc.isenabled()
     gc.disable()
     try:
@@ -207,17 +209,35 @@ def test_the_compiled_step_gives_the_scalar_steps_loss_and_gradients():
     tokenizer = data.CharTokenizer(data.load_names())
     batch = [tokenizer.frame(name) for name in names]
     models = [GPT(tokenizer.vocab_size, n_embd=8, n_head=2, seed=3) for _ in range(2)]
+    adams = [optim.Adam(m.parameters(), lr=0.01, betas=(0.85, 0.99)) for m in models]
     compiled = gpt_command.CompiledStep()
-    for _ in range(2):  # the second call replays the tapes traced by the first
-        for m in models:
-            for p in m.parameters():
-                p.grad = 0.0
-        expected = gpt_command.scalar_step(models[0], batch)
-        got = compiled(models[1], batch)
+    for _ in range(3):  # later calls replay the tapes traced by the first, on new weights
+        expected = gpt_command.scalar_step(models[0], adams[0], batch)
+        got = compiled(models[1], adams[1], batch)
         assert got == pytest.approx(expected, rel=1e-12)
         for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
             assert q.grad == pytest.approx(p.grad, rel=1e-10, abs=1e-15)
-    assert sorted(compiled._tapes) == [5, 6, 8]  # one tape per length, reused
+            assert q.data == pytest.approx(p.data, rel=1e-12, abs=1e-15)  # the same update
+    assert sorted(compiled.tapes) == [5, 6, 8]  # one tape per length, reused
+
+
+def test_the_compiled_step_moves_only_the_optimized_weights():
+    tokenizer = data.CharTokenizer(data.load_names())
+    batch = [tokenizer.frame("emma")]
+    models = [GPT(tokenizer.vocab_size, n_embd=8, n_head=2, seed=4) for _ in range(2)]
+    steps = [gpt_command.scalar_step, gpt_command.CompiledStep()]
+    for model, step in zip(models, steps, strict=True):
+        boundary, e = batch[0][:2]
+        frozen = model.wte.weight[boundary] + model.wte.weight[e]
+        sgd = optim.SGD([p for p in model.parameters() if p not in frozen], lr=0.1)
+        before = [p.data for p in frozen]
+        step(model, sgd, batch)
+        assert [p.data for p in frozen] == before
+        grads = [p.grad for p in frozen]
+        assert all(type(g) is float and g != 0.0 for g in grads)  # yet they get gradients
+    for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        assert q.grad == pytest.approx(p.grad, rel=1e-10, abs=1e-15)
+        assert q.data == pytest.approx(p.data, rel=1e-12, abs=1e-15)
 
 
 def test_scalar_flag_trains_the_same_run_on_the_graph_of_values(tmp_path):

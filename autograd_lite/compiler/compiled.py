@@ -197,7 +197,7 @@ class CompiledFunction:
         return outputs, dX
 
     def pullback(
-        self, X: Array, columns: list[Array], linked: list[float] | None = None
+        self, X: Array, columns: list[Array], linked: list[float] | Array | None = None
     ) -> tuple[Array, Array, Array]:
         """Run the traced tape forward and backward, touching no Value.
 

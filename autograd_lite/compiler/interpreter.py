@@ -121,14 +121,16 @@ class Program:
             elif out not in replaced:
                 self.code.append(op(prim, ins, out, True))
 
-    def forward(self, X: Array, linked: list[float] | None = None) -> list[Any]:
+    def forward(self, X: Array, linked: list[float] | Array | None = None) -> list[Any]:
         """Every slot's value for the batch X (shape (n, n_inputs), float64).
 
         ``linked`` gives the numbers of the linked leaves; by default their ``.data``.
         """
         tape = self.tape
         vals = list(self.template)
-        vals[: len(tape.linked)] = [p._data for p in tape.linked] if linked is None else linked
+        if linked is None:
+            linked = [p._data for p in tape.linked]
+        vals[: len(tape.linked)] = linked.tolist() if isinstance(linked, np.ndarray) else linked
         for shared in self.uniform:
             if shared.__class__ is Op:
                 f, _, a, b, k, _, _ = shared  # type: ignore[misc]

@@ -256,7 +256,7 @@ class LevelProgram:
         """How many numpy steps (gathers aside) one forward replay runs."""
         return len(self.steps)
 
-    def forward(self, X: Array, linked: list[float] | None = None) -> Array:
+    def forward(self, X: Array, linked: list[float] | Array | None = None) -> Array:
         """V: every row's values for the batch X (shape (n, n_inputs), float64).
 
         ``linked`` gives the numbers of the linked leaves; by default their ``.data``.
