@@ -16,6 +16,9 @@ module per stage:
 3. **Fuse** (:mod:`.fusion`). The sums of products of a layer run as one matrix product.
 4. **Replay** (:mod:`.interpreter`). Each instruction is one numpy call on the whole
    batch, forward, and backward with the table's own local derivative formulas.
+   Or, with ``compile(..., by_level=True)``, **level by level** (:mod:`.levels`): all
+   instructions of one depth and one primitive as one numpy call, for big graphs on
+   few samples (a GPT on one name: 5,000 instructions become about 140 calls).
 
 :func:`compile` (:mod:`.compiled`) puts them together.
 

@@ -19,7 +19,7 @@ column per sample)::
 A ``dot`` of n terms is a row of n weight slots and n input slots; the dots of a level
 are padded with a row of zeros to the longest one (within a factor of two: lengths go
 in buckets) and run as one product summed along the terms. The 13,000 instructions of
-that GPT tape become about 200 steps.
+that GPT tape become 164 steps.
 
 Backward, the levels run in reverse. A step writes the contributions ``local · g`` of
 its operands into its own rows of an *edge buffer* (one row per operand of each
@@ -33,14 +33,16 @@ of one term, applied to every term at once (the derivative for wᵢ is xᵢ what
 
 Which schedule is faster depends on the shapes: levels for big graphs on few samples,
 the interpreter's matrix products for layers on many samples (``compile(...,
-by_level=True)`` picks this one). Results agree to rounding: sums are added in another
-order.
+by_level=True)`` picks this one). Measured on microgpt's GPT and a name of 10 tokens
+(5,900 instructions), forward and backward: 2.3-2.7 ms level by level, 21-22 ms one
+instruction (or fused block) at a time, in turns in one process. Results agree to
+rounding: sums are added in another order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -109,39 +111,34 @@ class _Step:
         """The row each of its edges points at, in edge order."""
         return np.concatenate([rows.ravel() for rows in self.operands])
 
-    def forward(self, V: Array) -> None:
+    def forward(self, V: Array) -> list[Array]:
+        """Fill the step's rows of V; return the gathered operands, which backward reuses."""
         args = [V[rows] for rows in self.operands]
         if not self.variadic:
             V[self.first : self.first + self.count] = self.forward_array(*args)
-            return
+            return args
         # the one-term formula on every term, summed along the terms (axis 1)
         terms = 2 if self.prim is DOT else 1
         out = self.forward_array(*args[:terms]).sum(axis=1)
         if len(args) > terms:  # the biases of dot
             out += args[terms]
         V[self.first : self.first + self.count] = out
+        return args
 
-    def backward(self, V: Array, C: Array) -> None:
+    def backward(self, V: Array, args: list[Array], C: Array) -> None:
+        """Write ``local · g`` of each operand into the step's rows of the edge buffer C."""
         assert self.incoming is not None
         g = self.incoming.gather(C)
-        args = [V[rows] for rows in self.operands]
         out = V[self.first : self.first + self.count]
         locals_ = self.prim.local(NUMPY_OPS, *args, out)
-        if self.variadic:
-            g3 = g[:, None, :]
-            at = self.edges
-            for rows, local in zip(self.operands, locals_, strict=True):
-                size = rows.size
-                term = local * (g3 if rows.ndim == 2 else g)
-                C[at : at + size] = np.broadcast_to(term, rows.shape + g.shape[1:]).reshape(
-                    size, -1
-                )
-                at += size
-            return
         at = self.edges
-        for local in locals_:
-            C[at : at + self.count] = local * g
-            at += self.count
+        for rows, local in zip(self.operands, locals_, strict=True):
+            size = rows.size
+            if rows.ndim == 2:  # the terms of a dot or a sum: (count, terms, samples)
+                np.multiply(local, g[:, None, :], out=C[at : at + size].reshape(*rows.shape, -1))
+            else:
+                np.multiply(local, g, out=C[at : at + size])
+            at += size
 
 
 def _checked(prim: Primitive) -> Callable[..., Any]:
@@ -172,6 +169,19 @@ def _key(instruction: Instruction, level: int) -> tuple[Any, ...]:
     n = len(inputs) // 2 if prim is DOT else len(inputs)
     bias = prim is DOT and len(inputs) % 2 == 1
     return (level, prim.name, params, bias, n.bit_length())  # lengths within a factor of 2
+
+
+class _Run(NamedTuple):
+    """One forward run: V, and each step's gathered operands.
+
+    Speed trick: the backward pass reuses the operands gathered forward instead of
+    gathering them again, and writes its products straight into the edge buffer
+    (``out=``): backward on a 10-token name went from 1.96 to 1.15 ms. They are kept
+    here rather than on the steps so that threads can run one program at once.
+    """
+
+    V: Array
+    operands: list[list[Array]]
 
 
 class LevelProgram:
@@ -256,8 +266,9 @@ class LevelProgram:
         """How many numpy steps (gathers aside) one forward replay runs."""
         return len(self.steps)
 
-    def forward(self, X: Array, linked: list[float] | Array | None = None) -> Array:
-        """V: every row's values for the batch X (shape (n, n_inputs), float64).
+    def forward(self, X: Array, linked: list[float] | Array | None = None) -> _Run:
+        """Every row's values for the batch X (shape (n, n_inputs), float64), and what the
+        backward pass reuses.
 
         ``linked`` gives the numbers of the linked leaves; by default their ``.data``.
         """
@@ -271,22 +282,22 @@ class LevelProgram:
         V[self.inputs_at : self.zero] = X.T
         V[self.zero] = 0.0
         with np.errstate(all="ignore"):
-            for step in self.steps:
-                step.forward(V)
-        return V
+            operands = [step.forward(V) for step in self.steps]
+        return _Run(V, operands)
 
-    def output_columns(self, V: Array) -> list[Array]:
+    def output_columns(self, run: _Run) -> list[Array]:
         """Each output of fn, one array of n numbers."""
-        return list(V[self.outputs])
+        return list(run.V[self.outputs])
 
-    def gradients(self, V: Array, seeds: list[Array]) -> tuple[Array, Array]:
+    def gradients(self, run: _Run, seeds: list[Array]) -> tuple[Array, Array]:
         """``(dlinked, dX)``: d Σ seeds·outputs / d each linked leaf (summed over the
         batch) and / d each input (shape (n, n_inputs)), from one seed array per output."""
+        V = run.V
         C = np.empty((self.n_edges, V.shape[1]))
         C[: len(self.outputs)] = np.array(seeds, dtype=np.float64).reshape(len(self.outputs), -1)
         with np.errstate(all="ignore"):
-            for step in reversed(self.steps):
-                step.backward(V, C)
+            for step, args in zip(reversed(self.steps), reversed(run.operands), strict=True):
+                step.backward(V, args, C)
         dlinked = self.linked_incoming.gather(C).sum(axis=1)
         dX = self.inputs_incoming.gather(C).T
         return dlinked, np.ascontiguousarray(dX)
