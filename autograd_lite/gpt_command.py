@@ -22,6 +22,7 @@ command's default: one traced tape per name length, replayed with numpy) or
 from __future__ import annotations
 
 import argparse
+import numbers
 import random
 import statistics
 import sys
@@ -86,18 +87,23 @@ def scalar_step(model: GPT, optimizer: optim.Optimizer, batch: Sequence[Sequence
 
 
 class CompiledStep:
-    """The training step of :func:`scalar_step`, through one compiled tape per length.
+    """The training step of :func:`scalar_step`, through compiled tapes of the loss.
 
-    ``GPT.loss`` is traced with each token as an input: a one-hot row of
-    ``vocab_size`` numbers, so that the embedding lookup is a product with the table
-    and the target of each position is an input too. A sequence of another length is
-    another graph, so each length gets its own tape, traced at its first use and
-    replayed for every later name of that length. The tapes run level by level
-    (``compile(..., by_level=True)``, :mod:`autograd_lite.compiler.levels`): a name is
-    one sample, and a tape of thousands of instructions runs as about a hundred numpy
-    calls. The weights travel as one vector from the tapes to the optimizer's rule
-    (:class:`~autograd_lite.steps.WeightVector`). Same protocol and results as
-    :func:`scalar_step`, to rounding.
+    ``GPT.losses`` (each position's cross-entropy) is traced with each token as an
+    input: a one-hot row of ``vocab_size`` numbers, so that the embedding lookup is a
+    product with the table and the target of each position is an input too. A sequence
+    of another length is another graph, so each length gets its own tape, traced at its
+    first use and replayed for every later batch whose longest name has that length.
+    Shorter names in the batch run through the same tape, padded with their last token:
+    the attention is causal, so the padding changes none of their own positions'
+    losses, and those beyond their end are weighted 0 (the seeds of the tape's
+    outputs). A batch of 32 names is one run of one tape.
+
+    The tapes run level by level (``compile(..., by_level=True)``,
+    :mod:`autograd_lite.compiler.levels`): a tape of thousands of instructions runs as
+    about a hundred numpy calls. The weights travel as one vector from the tapes to the
+    optimizer's rule (:class:`~autograd_lite.steps.WeightVector`). Same protocol and
+    results as :func:`scalar_step`, to rounding.
     """
 
     def __init__(self) -> None:
@@ -107,7 +113,7 @@ class CompiledStep:
 
     @property
     def tapes(self) -> dict[int, CompiledFunction]:
-        """The compiled loss of each sequence length traced so far, by length."""
+        """The compiled losses of each sequence length traced so far, by length."""
         return dict(self._tapes)
 
     def __call__(
@@ -117,32 +123,46 @@ class CompiledStep:
             self._model, self._tapes, self._vector = model, {}, None
         if self._vector is None or self._vector.optimizer is not optimizer:
             self._vector = WeightVector(optimizer)
+        vocab = model.vocab_size
+        docs = [_checked_tokens(tokens, vocab, model.block_size + 1) for tokens in batch]
+        width = max(len(tokens) for tokens in docs)
+        rows = np.zeros((len(docs), width * vocab))
+        seeds = np.zeros((width - 1, len(docs)))  # the weight of position t of name i
+        for i, tokens in enumerate(docs):
+            padded = tokens + [tokens[-1]] * (width - len(tokens))
+            rows[i, np.arange(width) * vocab + padded] = 1.0
+            seeds[: len(tokens) - 1, i] = 1.0 / ((len(tokens) - 1) * len(docs))
         vector = self._vector
         vector.begin()
-        vocab, total = model.vocab_size, 0.0
-        by_length: dict[int, list[Sequence[int]]] = {}
-        for tokens in batch:
-            by_length.setdefault(min(len(tokens), model.block_size + 1), []).append(tokens)
-        for length, docs in by_length.items():
-            rows = np.zeros((len(docs), length * vocab))
-            for i, tokens in enumerate(docs):
-                rows[i, np.arange(length) * vocab + np.asarray(tokens[:length])] = 1.0
-            seeds = [np.full(len(docs), 1.0 / len(batch))]
-            losses = vector.run(self._tape(model, length), rows, seeds)
-            total += float(np.sum(losses)) / len(batch)
+        losses = vector.run(self._tape(model, width), rows, list(seeds))  # (names, width-1)
         vector.finish()
-        return total
+        return float(np.sum(losses * seeds.T))
 
     def _tape(self, model: GPT, length: int) -> CompiledFunction:
         if length not in self._tapes:
             vocab = model.vocab_size
 
-            def loss(x: list[Any]) -> Any:
-                return model.loss([x[t * vocab : (t + 1) * vocab] for t in range(length)])
+            def losses(x: list[Any]) -> Any:
+                return model.losses([x[t * vocab : (t + 1) * vocab] for t in range(length)])
 
-            loss.__name__ = f"gpt_loss_of_{length}_tokens"
-            self._tapes[length] = compile(loss, length * vocab, by_level=True)
+            losses.__name__ = f"gpt_losses_of_{length}_tokens"
+            self._tapes[length] = compile(losses, length * vocab, by_level=True)
         return self._tapes[length]
+
+
+def _checked_tokens(tokens: Sequence[int], vocab: int, most: int) -> list[int]:
+    """``tokens`` cut to ``most``, as a list of ints, or the error ``GPT.loss`` would raise."""
+    if isinstance(tokens, str | bytes) or not isinstance(tokens, Sequence):
+        raise TypeError(f"GPT.loss needs a list of token ids, got {type(tokens).__name__}")
+    if len(tokens) < 2:
+        raise ValueError(f"GPT.loss needs at least 2 tokens, got {len(tokens)}")
+    kept = list(tokens[:most])
+    for token in kept:
+        if isinstance(token, bool) or not isinstance(token, numbers.Integral):
+            raise TypeError(f"GPT: a token must be an int, got {type(token).__name__}")
+        if not 0 <= token < vocab:
+            raise ValueError(f"GPT: token {token} is not in [0, {vocab})")
+    return [int(token) for token in kept]
 
 
 def linear_decay(lr: float, steps: int) -> Callable[[int], float]:

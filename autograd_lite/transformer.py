@@ -495,14 +495,34 @@ class GPT(Module):
         Returns:
             A Value, ``(1/n) Σₜ cross_entropy(logitsₜ, tokens[t+1])``.
         """
+        losses = self.losses(tokens, "GPT.loss")
+        return losses[0] if len(losses) == 1 else total(losses) * (1.0 / len(losses))
+
+    def losses(
+        self, tokens: Sequence[int] | Sequence[Sequence[Value]], who: str = "GPT.losses"
+    ) -> list[Value]:
+        """The cross-entropy of each prediction: ``cross_entropy(logitsₜ, tokens[t+1])``.
+
+        Position t sees only ``tokens[: t+1]`` (the attention is causal), so the first
+        losses of a sequence do not change whatever tokens come after: a compiled step
+        runs names of several lengths through the tape of the longest, weighting each
+        name's losses beyond its end by 0.
+
+        Args:
+            tokens: at least two token ids, or their one-hot vectors as Values; cut to
+                ``block_size + 1``.
+            who: the function named in errors.
+
+        Returns:
+            ``min(block_size, len(tokens) - 1)`` Values.
+        """
         if isinstance(tokens, str | bytes) or not isinstance(tokens, Sequence):
-            raise TypeError(f"GPT.loss needs a list of token ids, got {type(tokens).__name__}")
+            raise TypeError(f"{who} needs a list of token ids, got {type(tokens).__name__}")
         if len(tokens) < 2:
-            raise ValueError(f"GPT.loss needs at least 2 tokens, got {len(tokens)}")
+            raise ValueError(f"{who} needs at least 2 tokens, got {len(tokens)}")
         n = min(self.block_size, len(tokens) - 1)
         cache = self.new_cache()
-        losses = [cross_entropy(self.step(tokens[t], cache), tokens[t + 1]) for t in range(n)]
-        return losses[0] if n == 1 else total(losses) * (1.0 / n)
+        return [cross_entropy(self.step(tokens[t], cache), tokens[t + 1]) for t in range(n)]
 
     def sample(self, boundary: int, temperature: float = 0.5, seed: Seed = None) -> list[int]:
         """Generate one sequence: start at the boundary token, draw until it comes again.

@@ -218,7 +218,46 @@ def test_the_compiled_step_gives_the_scalar_steps_loss_and_gradients():
         for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
             assert q.grad == pytest.approx(p.grad, rel=1e-10, abs=1e-15)
             assert q.data == pytest.approx(p.data, rel=1e-12, abs=1e-15)  # the same update
-    assert sorted(compiled.tapes) == [5, 6, 8]  # one tape per length, reused
+    assert sorted(compiled.tapes) == [8]  # the shorter names ran through the longest's tape
+    for name in names:  # one name a step: each length its own tape
+        tokens = tokenizer.frame(name)
+        expected = gpt_command.scalar_step(models[0], adams[0], [tokens])
+        assert compiled(models[1], adams[1], [tokens]) == pytest.approx(expected, rel=1e-12)
+        for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
+            assert q.grad == pytest.approx(p.grad, rel=1e-10, abs=1e-15)
+    assert sorted(compiled.tapes) == [5, 6, 8]
+
+
+def test_a_name_longer_than_the_block_is_cut_as_the_scalar_loss_cuts_it():
+    models = [GPT(5, block_size=3, n_embd=4, n_head=1, seed=2) for _ in range(2)]
+    sgds = [optim.SGD(m.parameters(), lr=0.1) for m in models]
+    batch = [[4, 0, 1, 2, 3, 4], [4, 2, 4]]  # 6 tokens: cut to block_size + 1 = 4
+    expected = gpt_command.scalar_step(models[0], sgds[0], batch)
+    compiled = gpt_command.CompiledStep()
+    assert compiled(models[1], sgds[1], batch) == pytest.approx(expected, rel=1e-12)
+    for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        assert q.grad == pytest.approx(p.grad, rel=1e-10, abs=1e-15)
+    assert sorted(compiled.tapes) == [4]
+
+
+@pytest.mark.parametrize(
+    ("batch", "error", "message"),
+    [
+        ([[4]], ValueError, "GPT.loss needs at least 2 tokens, got 1"),
+        # (the scalar graph meets the bad token first as a target, in cross_entropy)
+        ([[4, 0, 4], [4, 5, 4]], ValueError, r"(token|target) 5 is not (an index )?in \[0, 5\)"),
+        ([[4, -1, 4]], ValueError, r"(token|target) -1 is not (an index )?in \[0, 5\)"),
+        ([[4, 1.0, 4]], TypeError, "(token|target) must be an int, got float"),
+        (["emma"], TypeError, "GPT.loss needs a list of token ids, got str"),
+    ],
+)
+def test_the_compiled_step_refuses_what_the_scalar_step_refuses(batch, error, message):
+    for step in (gpt_command.scalar_step, gpt_command.CompiledStep()):
+        model = GPT(5, block_size=3, n_embd=4, n_head=1, seed=2)
+        before = [p.data for p in model.parameters()]
+        with pytest.raises(error, match=message):
+            step(model, optim.SGD(model.parameters(), lr=0.1), batch)
+        assert [p.data for p in model.parameters()] == before  # no update was made
 
 
 def test_the_compiled_step_moves_only_the_optimized_weights():
