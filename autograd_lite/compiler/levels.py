@@ -94,9 +94,14 @@ class _Step:
             the terms as one (count, terms) array.
         edges: where its operands' contributions start in the edge buffer.
         incoming: the edges that point at its results.
+
+    ``shared`` (an argument) says which of its instructions read shared slots alone
+    (their domain errors name no row).
     """
 
-    def __init__(self, prim: Primitive, operands: list[Array], first: int, count: int) -> None:
+    def __init__(
+        self, prim: Primitive, operands: list[Array], first: int, count: int, shared: Array
+    ) -> None:
         self.prim = prim
         self.operands = operands
         self.first = first
@@ -104,7 +109,7 @@ class _Step:
         self.variadic = prim.arity is None
         self.edges = 0
         self.incoming: _Incoming | None = None
-        self.forward_array = _checked(prim)
+        self.forward_array = _checked(prim, shared)
 
     @property
     def targets(self) -> Array:
@@ -135,16 +140,21 @@ class _Step:
         for rows, local in zip(self.operands, locals_, strict=True):
             size = rows.size
             if rows.ndim == 2:  # the terms of a dot or a sum: (count, terms, samples)
-                np.multiply(local, g[:, None, :], out=C[at : at + size].reshape(*rows.shape, -1))
+                # (not reshape(..., -1): a dot of a bias alone has no terms, size 0)
+                terms = C[at : at + size].reshape(*rows.shape, len(g[0]))
+                np.multiply(local, g[:, None, :], out=terms)
             else:
                 np.multiply(local, g, out=C[at : at + size])
             at += size
 
 
-def _checked(prim: Primitive) -> Callable[..., Any]:
+def _checked(prim: Primitive, shared: Array) -> Callable[..., Any]:
     """The primitive's array forward, raising the float forward's error where it has none.
 
     The operands are (count, samples) arrays; the error names the sample (its column).
+    An instruction on shared slots alone (``shared[i]``, e.g. the log of a parameter)
+    fails for every sample alike: its error is the float forward's own, naming no
+    row, as the interpreter raises it.
     """
     array, outside = prim.array, prim.outside
 
@@ -154,6 +164,8 @@ def _checked(prim: Primitive) -> Callable[..., Any]:
             if np.any(bad):
                 bad = np.broadcast_to(bad, np.broadcast(*args).shape)
                 i = int(np.argmax(bad.reshape(len(bad), -1).any(axis=1)))
+                if shared[i]:
+                    raise prim.error(*(float(a[i, 0]) for a in args))  # type: ignore[misc]
                 domain_error(prim, bad[i], tuple(a[i] for a in args))
         return array(np, *args)
 
@@ -240,9 +252,10 @@ class LevelProgram:
 
     def _step(self, code: list[Instruction], row: Array, first: int) -> _Step:
         prim = code[0].primitive
+        shared = np.array([out < self.tape.uniform for _, _, out in code])
         if prim.arity is not None:
             ins = row[np.array([inputs for _, inputs, _ in code], dtype=np.intp)]
-            return _Step(prim, [ins[:, k] for k in range(prim.arity)], first, len(code))
+            return _Step(prim, [ins[:, k] for k in range(prim.arity)], first, len(code), shared)
         if prim is DOT:
             halves = [len(inputs) // 2 for _, inputs, _ in code]
             width = max(halves)
@@ -254,12 +267,12 @@ class LevelProgram:
             operands = [ws, xs]
             if len(code[0].inputs) % 2:
                 operands.append(row[np.array([inputs[-1] for _, inputs, _ in code])])
-            return _Step(prim, operands, first, len(code))
+            return _Step(prim, operands, first, len(code), shared)
         width = max(len(inputs) for _, inputs, _ in code)
         terms = np.full((len(code), width), self.zero, dtype=np.intp)
         for j, (_, inputs, _) in enumerate(code):
             terms[j, : len(inputs)] = row[list(inputs)]
-        return _Step(prim, [terms], first, len(code))
+        return _Step(prim, [terms], first, len(code), shared)
 
     @property
     def replay_steps(self) -> int:
