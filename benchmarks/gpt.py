@@ -206,8 +206,9 @@ class PeerGPT:
         return (1 / n) * sum(losses)
 
 
-def peer_step(peer: PeerGPT, names: list[list[int]]) -> Step:
-    """microgpt's training step: loss, backward, Adam by hand, gradients zeroed."""
+def peer_step(peer: PeerGPT, names: list[list[int]], total_steps: int = TOTAL_STEPS) -> Step:
+    """microgpt's training step: loss, backward, Adam by hand, gradients zeroed (the
+    learning rate decaying linearly to 0 over ``total_steps``)."""
     m = [0.0] * len(peer.params)
     v = [0.0] * len(peer.params)
     beta1, beta2 = BETAS
@@ -215,7 +216,7 @@ def peer_step(peer: PeerGPT, names: list[list[int]]) -> Step:
     def step(k: int) -> float:
         loss = peer.loss(names[k % len(names)])
         loss.backward()
-        lr = LR * (1 - k / TOTAL_STEPS)
+        lr = LR * (1 - k / total_steps)
         for i, p in enumerate(peer.params):
             m[i] = beta1 * m[i] + (1 - beta1) * p.grad
             v[i] = beta2 * v[i] + (1 - beta2) * p.grad**2
@@ -259,6 +260,27 @@ def our_step(model: GPT, names: list[list[int]], how: str = "scalar") -> Step:
     return step
 
 
+def microgpt_start(seed: int = SEED) -> tuple[list[str], data.CharTokenizer, GPT, PeerGPT]:
+    """microgpt's start, as ``autograd-lite gpt`` makes it: the names shuffled by
+    ``random.Random(seed)``, then the weights drawn from the same generator, for
+    ``nn.GPT`` and again, from the same state, for the peer (checked equal).
+
+    Returns:
+        The shuffled names, their tokenizer, the GPT and the PeerGPT.
+    """
+    names = data.load_names()
+    tokenizer = data.CharTokenizer(names)
+    rng = random.Random(seed)
+    rng.shuffle(names)
+    state = rng.getstate()
+    model = GPT(tokenizer.vocab_size, BLOCK_SIZE, N_EMBD, N_HEAD, N_LAYER, seed=rng)
+    rng.setstate(state)
+    peer = PeerGPT(tokenizer.vocab_size, rng)
+    same = [p.data for p in peer.params] == [p.data for p in model.parameters()]
+    assert same, "the peer's initial weights differ from nn.GPT's"
+    return names, tokenizer, model, peer
+
+
 def timed(
     rows: dict[str, Step], steps: int, block: int = BLOCK
 ) -> dict[str, tuple[list[float], float]]:
@@ -293,16 +315,8 @@ def main() -> None:
     if args.steps < 2:
         parser.error("--steps must be at least 2 (the first is a warm-up)")
 
-    names = data.load_names()
-    tokenizer = data.CharTokenizer(names)
-    rng = random.Random(SEED)
-    rng.shuffle(names)
-    state = rng.getstate()
-    model = GPT(tokenizer.vocab_size, BLOCK_SIZE, N_EMBD, N_HEAD, N_LAYER, seed=rng)
-    rng.setstate(state)
-    peer = PeerGPT(tokenizer.vocab_size, rng)
+    names, tokenizer, model, peer = microgpt_start()
     same = [p.data for p in peer.params] == [p.data for p in model.parameters()]
-    assert same, "the peer's initial weights differ from nn.GPT's"
     framed = [tokenizer.frame(name) for name in names]
 
     print(

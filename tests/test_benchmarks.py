@@ -17,6 +17,10 @@ SMALL_RUNS = {
     "compiled.py": (["--steps", "2", "--micrograd-steps", "1", "--rounds", "1"], "fit"),
     "rumelhart1986.py": (["--seeds", "2", "--max-sweeps", "200"], "mirror symmetry"),
     "gpt.py": (["--steps", "2"], "microgpt engine"),
+    "gpt_recipe.py": (
+        ["--steps", "3", "--peer-steps", "1", "--seconds", "1", "--eval-names", "5"],
+        "held-out loss",
+    ),
 }
 
 
