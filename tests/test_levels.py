@@ -280,6 +280,23 @@ def test_ops_on_parameters_alone_feed_per_sample_ops():
     assert_close(compiled_backward(compiled, X, params, seeds)[1], grads_after)
 
 
+@pytest.mark.parametrize("n", [1, 5])  # one sample: a column; five: summed over the batch
+def test_operands_of_weights_or_constants_alone_are_broadcast(n):
+    ws = [Value(v) for v in (0.7, -1.2, 0.4)]
+
+    def fn(x):
+        of_weights = ag.sum(ws)  # every term a weight, each with the local derivative 1.0
+        fixed = ag.dot(ws, [2.0, -1.0, 0.5])  # weights times constants
+        per_sample = ag.dot(ws, [x[0], x[1], x[0] * x[1]], ws[0])  # weights times samples
+        return [of_weights * x[0] + fixed * 3.0, (per_sample - 0.5).tanh() * ws[1]]
+
+    X = np.random.default_rng(12).normal(size=(n, 2))
+    seeds = np.random.default_rng(13).normal(size=(n, 2))
+    compiled = check_against_scalar(fn, X, ws, seeds)
+    _, grads, _ = compiled_backward(compiled, X, ws, seeds)
+    assert_close(grads, parameter_differences(compiled, X, ws, seeds), rel=1e-7)
+
+
 def test_the_result_is_the_default_schedules():
     params = [Value(0.5), Value(-0.25), Value(1.5)]
 
