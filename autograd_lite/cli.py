@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 USAGE_ERROR = 2
+BROKEN_PIPE = 1  # the output could not all be written: its reader closed the pipe
 
 # subcommand name -> (module that implements it, one-line help)
 SUBCOMMANDS = {
@@ -77,7 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.dash_hint and any(_looks_like_a_short_option(item) for item in unknown):
             message += f"; {args.dash_hint}"
         args.parser.error(message)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:  # the reader left early (``autograd-lite gpt | head``)
+        # Python would report the pipe again when it flushes stdout at exit: point
+        # stdout at nothing instead (as the Python docs advise for SIGPIPE).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return BROKEN_PIPE
 
 
 def _looks_like_a_short_option(item: str) -> bool:

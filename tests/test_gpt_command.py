@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import random
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -290,3 +293,20 @@ def test_scalar_flag_trains_the_same_run_on_the_graph_of_values(tmp_path):
     assert "on the scalar graph" in runs[True] and "compiled" in runs[False]
     final = [re.search(r"final loss (\d+\.\d+)", runs[k]).group(1) for k in (False, True)]
     assert final[0] == final[1]  # the same losses to the printed digits
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
+    # `autograd-lite gpt | head -1`: the command's later lines meet a closed pipe
+    command = [sys.executable, "-m", "autograd_lite", "gpt", "--steps", "2", "--no-progress"]
+    process = subprocess.Popen(
+        [*command, "--out", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # each line reaches the pipe at once
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    errors = process.stderr.read()
+    assert process.wait(timeout=120) == 1
+    assert first.startswith(b"32,033 names") and errors == b""
