@@ -76,6 +76,7 @@ def scalar_step(model: GPT, optimizer: optim.Optimizer, batch: Sequence[Sequence
         The loss before the update, as a float; every weight's ``.grad`` holds the
         gradient the update used.
     """
+    _check_batch(batch, "scalar_step")
     with collector_paused():
         optimizer.zero_grad()
         loss = reduce(add, [model.loss(tokens) for tokens in batch])
@@ -123,6 +124,7 @@ class CompiledStep:
             self._model, self._tapes, self._vector = model, {}, None
         if self._vector is None or self._vector.optimizer is not optimizer:
             self._vector = WeightVector(optimizer)
+        _check_batch(batch, "CompiledStep")
         vocab = model.vocab_size
         docs = [_checked_tokens(tokens, vocab, model.block_size + 1) for tokens in batch]
         width = max(len(tokens) for tokens in docs)
@@ -148,6 +150,13 @@ class CompiledStep:
             losses.__name__ = f"gpt_losses_of_{length}_tokens"
             self._tapes[length] = compile(losses, length * vocab, by_level=True)
         return self._tapes[length]
+
+
+def _check_batch(batch: Sequence[Sequence[int]], who: str) -> None:
+    if isinstance(batch, str | bytes) or not isinstance(batch, Sequence):
+        raise TypeError(f"{who}: batch must be a list of token lists, got {type(batch).__name__}")
+    if not batch:
+        raise ValueError(f"{who}: batch is empty; it needs at least one token list")
 
 
 def _checked_tokens(tokens: Sequence[int], vocab: int, most: int) -> list[int]:

@@ -252,6 +252,8 @@ def test_a_name_longer_than_the_block_is_cut_as_the_scalar_loss_cuts_it():
         ([[4, -1, 4]], ValueError, r"(token|target) -1 is not (an index )?in \[0, 5\)"),
         ([[4, 1.0, 4]], TypeError, "(token|target) must be an int, got float"),
         (["emma"], TypeError, "GPT.loss needs a list of token ids, got str"),
+        ([], ValueError, "batch is empty; it needs at least one token list"),
+        ("emma", TypeError, "batch must be a list of token lists, got str"),
     ],
 )
 def test_the_compiled_step_refuses_what_the_scalar_step_refuses(batch, error, message):
