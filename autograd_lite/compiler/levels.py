@@ -3,7 +3,7 @@
 The interpreter (:mod:`.interpreter`) makes one numpy call per instruction, each on the
 whole batch. That pays when the batch is large and the tape short: an MLP on 1,000
 points. A GPT on one name is the other way round: its tape for a name of 16 characters
-has 13,000 instructions and the batch is one name, so 13,000 calls each on one number,
+has 12,500 instructions and the batch is one name, so 12,500 calls each on one number,
 and Python's cost per call is all the cost.
 
 Yet most of those instructions do not wait for one another. The query of position 3
@@ -18,8 +18,8 @@ column per sample)::
 
 A ``dot`` of n terms is a row of n weight slots and n input slots; the dots of a level
 are padded with a row of zeros to the longest one (within a factor of two: lengths go
-in buckets) and run as one product summed along the terms. The 13,000 instructions of
-that GPT tape become 164 steps.
+in buckets) and run as one product summed along the terms. The 12,500 instructions of
+that GPT tape become 162 steps.
 
 Backward, the levels run in reverse. A step writes the contributions ``local · g`` of
 its operands into its own rows of an *edge buffer* (one row per operand of each
@@ -34,7 +34,7 @@ of one term, applied to every term at once (the derivative for wᵢ is xᵢ what
 Which schedule is faster depends on the shapes: levels for big graphs on few samples,
 the interpreter's matrix products for layers on many samples (``compile(...,
 by_level=True)`` picks this one). Measured on microgpt's GPT and a name of 10 tokens
-(5,900 instructions), forward and backward: 2.3-2.7 ms level by level, 21-22 ms one
+(6,000 instructions), forward and backward: 2.3-2.7 ms level by level, 21-22 ms one
 instruction (or fused block) at a time, in turns in one process. Results agree to
 rounding: sums are added in another order.
 """
