@@ -37,10 +37,10 @@ import numpy as np
 
 from . import data, optim
 from .cli import whole_number
+from .collector import collector_paused
 from .compiler import CompiledFunction, compile
 from .files import write_atomically
 from .steps import WeightVector
-from .train import collector_paused
 from .transformer import GPT
 
 if TYPE_CHECKING:

@@ -16,18 +16,17 @@ threshold).
 
 from __future__ import annotations
 
-import gc
 import math
 import numbers
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm  # type: ignore[import-untyped]
 
+from .collector import collector_paused
 from .compiler import TracingError
 from .engine import no_grad
 from .objectives import LossFn, objective, output_numbers, predicted_classes
@@ -107,25 +106,6 @@ def _positive_int(value: object, name: str) -> int:
 
 
 # --- training ---------------------------------------------------------------------
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector inside a ``with`` block.
-
-    A training step builds tens of thousands of nodes that all stay alive until the
-    backward pass. Each few hundred allocations the collector wakes up and walks the
-    live objects, which costs more than the arithmetic. The engine's graphs hold no
-    reference cycles (they are freed by reference counting alone), so nothing piles
-    up while it sleeps. It is switched back on, if it was on, when the block ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _FIELDS = ("loss", "accuracy", "lr")

@@ -122,3 +122,20 @@ def test_gradients_flow_through_long_mixed_graphs():
     for v in xs[1:]:
         expected = math.cos(v.data) * v.data + math.sin(v.data)
         assert v.grad == pytest.approx(expected, rel=1e-12)
+
+
+def test_topological_order_of_several_roots_lists_each_shared_node_once():
+    from autograd_lite.engine import topological_order
+
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    shared = (a * b).tanh()
+    first, second = shared + c, shared * a
+    third = first * second  # depends on both others
+    order = topological_order(first, second, c, third)
+    assert len(order) == len(set(map(id, order)))  # each node once
+    assert {id(n) for n in order} == {id(n) for n in topological_order(third)}
+    position = {id(n): k for k, n in enumerate(order)}
+    for node in order:  # every node after its parents
+        assert all(position[id(p)] < position[id(node)] for p in node.parents)
+    assert topological_order(first, first) == topological_order(first)
+    assert topological_order(a, b) == [a, b]  # leaves as roots

@@ -719,3 +719,24 @@ def test_a_fused_sum_that_reads_one_input_twice_adds_both_gradients():
     for row, grads in zip(X.tolist(), dX, strict=True):
         xs = [Value(v) for v in row]
         assert grads.tolist() == pytest.approx(ag.grad(fn(xs), xs), rel=1e-12)
+
+
+def test_tracing_pauses_the_cycle_collector_and_switches_it_back_on():
+    import gc
+
+    seen = []
+
+    def fn(x):
+        seen.append(gc.isenabled())
+        return x[0] * 2.0
+
+    assert gc.isenabled()
+    compile(fn, 1)(np.ones((3, 1)))
+    assert seen == [False, False] and gc.isenabled()  # paused during the two traces only
+
+    def fails(x):
+        raise KeyError("a function that fails while traced")
+
+    with pytest.raises(KeyError):
+        compile(fails, 1)(np.ones((1, 1)))
+    assert gc.isenabled()

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..collector import collector_paused
 from ..engine import Value
 from .interpreter import Program
 from .levels import LevelProgram
@@ -64,8 +65,11 @@ class CompiledFunction:
         if self._program is None:
             A = self._check(X, allow_one=True)
             last = len(A) - 1
-            tape = build_tape(self.fn, A[0].tolist(), A[last].tolist(), rows=(0, last))
-            self._program = LevelProgram(tape) if self.by_level else Program(tape, self.fuse)
+            # Speed trick: no cycle collections while the graphs are built and paired
+            # (a GPT's tape for 10 tokens: 210 -> 160 ms); they hold no cycles.
+            with collector_paused():
+                tape = build_tape(self.fn, A[0].tolist(), A[last].tolist(), rows=(0, last))
+                self._program = LevelProgram(tape) if self.by_level else Program(tape, self.fuse)
         return self._program.tape
 
     @property

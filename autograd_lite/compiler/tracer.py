@@ -250,8 +250,7 @@ def _refuse_unrecorded(outputs: list[Value], trace: Trace) -> None:
     inputs = {id(x) for x in trace.inputs}
     unrecorded = {
         id(node)
-        for out in outputs
-        for node in topological_order(out)
+        for node in topological_order(*outputs)
         if isinstance(node, Tracer) and not node.parents and id(node) not in inputs
     }
     if unrecorded:
