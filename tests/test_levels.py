@@ -345,6 +345,28 @@ def test_sums_of_different_lengths_in_one_level():
     assert compiled.replay_steps == 4  # lengths 1 | 2, 3 | 5, 6 | 8
 
 
+def test_padded_sums_and_dots_of_minus_zeros_stay_minus_zero():
+    # -0.0 + -0.0 is -0.0, and the engine's sums start from -0.0: a sum of -0.0s is -0.0
+    # (whose sign a later product, or atan2, would carry). Padding must not make it 0.0.
+    w = Value(-0.0)
+
+    def fn(x):
+        short = ag.sum([x[0], x[1]])  # padded to the longer sum's 3 terms
+        longer = ag.sum([x[0], x[1], x[2]])
+        dot_short = ag.dot([w], [x[2]])  # padded to the longer dot's 2 terms
+        dot_longer = ag.dot([w, w], [x[0], x[2]])
+        return [short, longer, dot_short, dot_longer]
+
+    X = np.array([[-0.0, -0.0, 1.0], [-0.0, -0.0, -0.0]])
+    compiled = by_level(fn, 3)
+    outputs = compiled(X)
+    expected = [[v.data for v in fn([Value(x) for x in row])] for row in X.tolist()]
+    # -0.0 in both rows' short sums, row 1's longer sum and row 0's short dot (-0.0 · 1.0)
+    assert np.signbit(expected).tolist() == [[True, False, True, False], [True, True, False, False]]
+    np.testing.assert_array_equal(np.signbit(outputs), np.signbit(expected))
+    assert compiled.replay_steps <= 4  # the two sums one step, the two dots one step
+
+
 def test_dots_with_lengths_across_many_buckets():
     lengths = [1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 33]
     rng = random.Random(14)

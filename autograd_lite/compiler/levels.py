@@ -144,7 +144,7 @@ class _Step:
             return args
         # the one-term formula on every term, summed along the terms (axis 1)
         terms = 2 if self.prim is DOT else 1
-        out = self.forward_array(*args[:terms]).sum(axis=1)
+        out = self.forward_array(*args[:terms]).sum(axis=1, initial=-0.0)  # (as the engine)
         if len(args) > terms:  # the biases of dot
             out = out + args[terms]
         V[self.first : self.first + self.count] = out
@@ -230,8 +230,8 @@ class _Run(NamedTuple):
 class LevelProgram:
     """A tape made ready to run level by level (see the module notes).
 
-    Rows of V: the linked leaves and the constants (at their tape slots), one row of
-    zeros (what padded terms read), the inputs, then each step's results.
+    Rows of V: the linked leaves and the constants (at their tape slots), a row of 0.0
+    and a row of -0.0 (what padded terms read), the inputs, then each step's results.
 
     Args:
         tape: the traced program.
@@ -241,8 +241,11 @@ class LevelProgram:
         self.tape = tape
         n_linked, n_constants = len(tape.linked), len(tape.constants)
         leaves = n_linked + n_constants
-        self.zero = leaves
-        self.inputs_at = leaves + 1  # the rows before are the same for every sample
+        # Padded terms read zeros that change no sum: -0.0 is the one number whose addition
+        # changes nothing (as the engine's sums start from it), so a sum's padding is
+        # -0.0 and a dot's is -0.0 · 0.0, a product of -0.0.
+        self.zero, self.minus_zero = leaves, leaves + 1
+        self.inputs_at = leaves + 2  # the rows before are the same for every sample
         self.constants = np.array(tape.constants, dtype=np.float64)
         row = np.full(tape.size, -1, dtype=np.intp)
         row[:leaves] = np.arange(leaves)
@@ -306,7 +309,7 @@ class LevelProgram:
         if prim is DOT:
             halves = [len(inputs) // 2 for _, inputs, _ in code]
             width = max(halves)
-            ws = np.full((len(code), width), self.zero, dtype=np.intp)
+            ws = np.full((len(code), width), self.minus_zero, dtype=np.intp)
             xs = np.full((len(code), width), self.zero, dtype=np.intp)
             for j, ((_, inputs, _), n) in enumerate(zip(code, halves, strict=True)):
                 ws[j, :n] = row[list(inputs[:n])]
@@ -316,7 +319,7 @@ class LevelProgram:
                 operands.append(row[np.array([inputs[-1] for _, inputs, _ in code])])
             return step(operands)
         width = max(len(inputs) for _, inputs, _ in code)
-        terms = np.full((len(code), width), self.zero, dtype=np.intp)
+        terms = np.full((len(code), width), self.minus_zero, dtype=np.intp)
         for j, (_, inputs, _) in enumerate(code):
             terms[j, : len(inputs)] = row[list(inputs)]
         return step([terms])
@@ -345,7 +348,7 @@ class LevelProgram:
             [p._data for p in tape.linked] if linked is None else linked, dtype=np.float64
         )[:, None]
         V[n_linked : self.zero] = self.constants[:, None]
-        V[self.zero] = 0.0
+        V[self.zero], V[self.minus_zero] = 0.0, -0.0
         V[self.inputs_at : self.inputs_at + tape.n_inputs] = X.T
         with np.errstate(all="ignore"):
             operands = [step.forward(V) for step in self.steps]
