@@ -87,7 +87,7 @@ class _Incoming:
 # operand is gathered whole. WEIGHTS and CONSTANTS: leaves the same for every sample,
 # gathered as one column and broadcast (speed trick: with 32 names a step, a GPT's
 # step went from 31 to 19 ms); a weight's contributions are summed over the batch at
-# once, into a buffer of one number per edge, and a constant's are not computed.
+# once, into a buffer of one number per edge (Cw), and a constant's are not computed.
 SAMPLES, WEIGHTS, CONSTANTS = 0, 1, 2
 
 
@@ -102,8 +102,8 @@ class _Step:
             the terms as one (count, terms) array.
         kinds: per operand, what its rows hold (see ``SAMPLES``, ``WEIGHTS``,
             ``CONSTANTS``).
-        edges, shared_edges: where its operands' contributions start in the edge
-            buffer and in the shared edge buffer.
+        edges, weight_edges: where its operands' contributions start in the edge
+            buffer C and in the weights' buffer Cw.
         incoming: the edges that point at its results.
 
     ``shared`` (an argument) says which of its instructions read shared slots alone
@@ -126,7 +126,7 @@ class _Step:
         self.count = count
         self.variadic = prim.arity is None
         self.edges = 0
-        self.shared_edges = 0
+        self.weight_edges = 0
         self.incoming: _Incoming | None = None
         self.forward_array = _checked(prim, shared)
 
@@ -150,15 +150,15 @@ class _Step:
         V[self.first : self.first + self.count] = out
         return args
 
-    def backward(self, V: Array, args: list[Array], C: Array, shared: Array) -> None:
+    def backward(self, V: Array, args: list[Array], C: Array, Cw: Array) -> None:
         """Write ``local · g`` of each operand into the step's rows of the edge buffer C;
-        for weights, its sum over the batch into the shared buffer (a vector)."""
+        for weights, its sum over the batch into the weights' buffer Cw (a vector)."""
         assert self.incoming is not None
         g = self.incoming.gather(C)
         samples = g.shape[1]
         out = V[self.first : self.first + self.count]
         locals_ = self.prim.local(NUMPY_OPS, *args, out)
-        at, at_shared = self.edges, self.shared_edges
+        at, at_weights = self.edges, self.weight_edges
         for rows, local, kind in zip(self.operands, locals_, self.kinds, strict=True):
             size = rows.size
             upstream = g[:, None, :] if rows.ndim == 2 else g  # (count, terms, samples)
@@ -168,7 +168,7 @@ class _Step:
                 np.multiply(local, upstream, out=into)
                 at += size
             elif kind == WEIGHTS:
-                into = shared[at_shared : at_shared + size].reshape(rows.shape)
+                into = Cw[at_weights : at_weights + size].reshape(rows.shape)
                 term = local * upstream
                 if term.shape[:-1] != rows.shape:  # (a local of 1.0 for every term)
                     term = np.broadcast_to(term, (*rows.shape, samples))
@@ -176,7 +176,7 @@ class _Step:
                     into[...] = term[..., 0]
                 else:
                     np.sum(term, axis=-1, out=into)
-                at_shared += size
+                at_weights += size
 
 
 def _checked(prim: Primitive, shared: Array) -> Callable[..., Any]:
@@ -273,15 +273,15 @@ class LevelProgram:
 
         # Edges: the outputs' seeds first, then each step's operands, in step order;
         # those of weights in a buffer of their own, those of constants nowhere.
-        at, at_shared = len(self.outputs), 0
+        at, at_weights = len(self.outputs), 0
         for step in self.steps:
-            step.edges, step.shared_edges = at, at_shared
+            step.edges, step.weight_edges = at, at_weights
             for rows, kind in zip(step.operands, step.kinds, strict=True):
                 if kind == SAMPLES:
                     at += rows.size
                 elif kind == WEIGHTS:
-                    at_shared += rows.size
-        self.n_edges, self.n_shared_edges = at, at_shared
+                    at_weights += rows.size
+        self.n_edges, self.n_weight_edges = at, at_weights
         per_sample = [t for step in self.steps for t in step.targets(SAMPLES)]
         targets = np.concatenate([self.outputs, *per_sample])
         edges = np.argsort(targets, kind="stable")
@@ -290,10 +290,10 @@ class LevelProgram:
             step.incoming = _Incoming(edges, ordered, step.first, step.count)
         self.linked_incoming = _Incoming(edges, ordered, 0, n_linked)
         self.inputs_incoming = _Incoming(edges, ordered, self.inputs_at, tape.n_inputs)
-        one_column = [t for step in self.steps for t in step.targets(WEIGHTS)]
-        shared_targets = np.concatenate([np.zeros(0, dtype=np.intp), *one_column])
-        shared_edges = np.argsort(shared_targets, kind="stable")
-        self.linked_shared = _Incoming(shared_edges, shared_targets[shared_edges], 0, n_linked)
+        of_weights = [t for step in self.steps for t in step.targets(WEIGHTS)]
+        weight_targets = np.concatenate([np.zeros(0, dtype=np.intp), *of_weights])
+        weight_edges = np.argsort(weight_targets, kind="stable")
+        self.linked_weights = _Incoming(weight_edges, weight_targets[weight_edges], 0, n_linked)
 
     def _step(self, code: list[Instruction], row: Array, first: int) -> _Step:
         prim = code[0].primitive
@@ -364,11 +364,11 @@ class LevelProgram:
         V = run.V
         C = np.empty((self.n_edges, V.shape[1]))
         C[: len(self.outputs)] = np.array(seeds, dtype=np.float64).reshape(len(self.outputs), -1)
-        shared = np.empty(self.n_shared_edges)
+        Cw = np.empty(self.n_weight_edges)
         with np.errstate(all="ignore"):
             for step, args in zip(reversed(self.steps), reversed(run.operands), strict=True):
-                step.backward(V, args, C, shared)
+                step.backward(V, args, C, Cw)
         dlinked = self.linked_incoming.gather(C).sum(axis=1)
-        dlinked += self.linked_shared.gather(shared[:, None])[:, 0]
+        dlinked += self.linked_weights.gather(Cw[:, None])[:, 0]
         dX = self.inputs_incoming.gather(C).T
         return dlinked, np.ascontiguousarray(dX)
