@@ -39,7 +39,8 @@ Rows:
 4. ``batch 32 against batch 1``: the last 1,000 names of the shuffled list are held out,
    and the model trains on the others, compiled, from the same initial weights, with
    ``--batch`` names per step (default 32: the next names in order; ``CompiledStep`` runs
-   the names of each length together through that length's tape) and, separately, with
+   them together through the tape of the longest, each weighting its positions past its
+   end by 0) and, separately, with
    one name per step, each for the same budget of training seconds (``--seconds``; by
    default the wall time of row 1). The learning rate decays linearly *in training
    time*, ``lr = 0.01·(1 − t/budget)`` at a step that starts t seconds into the budget,
