@@ -22,7 +22,6 @@ command's default: one traced tape per name length, replayed with numpy) or
 from __future__ import annotations
 
 import argparse
-import numbers
 import random
 import statistics
 import sys
@@ -41,7 +40,7 @@ from .collector import collector_paused
 from .compiler import CompiledFunction, compile
 from .files import write_atomically
 from .steps import WeightVector
-from .transformer import GPT
+from .transformer import GPT, check_sequence, token_id
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -161,17 +160,8 @@ def _check_batch(batch: Sequence[Sequence[int]], who: str) -> None:
 
 def _checked_tokens(tokens: Sequence[int], vocab: int, most: int) -> list[int]:
     """``tokens`` cut to ``most``, as a list of ints, or the error ``GPT.loss`` would raise."""
-    if isinstance(tokens, str | bytes) or not isinstance(tokens, Sequence):
-        raise TypeError(f"GPT.loss needs a list of token ids, got {type(tokens).__name__}")
-    if len(tokens) < 2:
-        raise ValueError(f"GPT.loss needs at least 2 tokens, got {len(tokens)}")
-    kept = list(tokens[:most])
-    for token in kept:
-        if isinstance(token, bool) or not isinstance(token, numbers.Integral):
-            raise TypeError(f"GPT: a token must be an int, got {type(token).__name__}")
-        if not 0 <= token < vocab:
-            raise ValueError(f"GPT: token {token} is not in [0, {vocab})")
-    return [int(token) for token in kept]
+    check_sequence(tokens, "GPT.loss")
+    return [token_id(token, vocab) for token in tokens[:most]]
 
 
 def linear_decay(lr: float, steps: int) -> Callable[[int], float]:

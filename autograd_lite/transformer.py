@@ -66,6 +66,36 @@ def _gaussian_matrix(rows: int, cols: int, rng: random.Random) -> list[list[Valu
     return [[Value(rng.gauss(0.0, INIT_STD)) for _ in range(cols)] for _ in range(rows)]
 
 
+# --- checks of the tokens the model reads -------------------------------------------
+
+
+def token_id(token: Any, vocab_size: int) -> int:
+    """``token`` as an int, if it is an id of the vocabulary.
+
+    Raises:
+        TypeError: if it is not an int (a bool is not a token either).
+        ValueError: if it is not in ``[0, vocab_size)``.
+    """
+    if isinstance(token, bool) or not isinstance(token, numbers.Integral):
+        raise TypeError(f"GPT: a token must be an int, got {type(token).__name__}")
+    if not 0 <= int(token) < vocab_size:
+        raise ValueError(f"GPT: token {token} is not in [0, {vocab_size})")
+    return int(token)
+
+
+def check_sequence(tokens: Any, who: str) -> None:
+    """Refuse what cannot be a sequence to learn from: not a list, or fewer than 2 tokens.
+
+    Args:
+        tokens: what ``who`` was given.
+        who: the function named in errors, e.g. ``"GPT.loss"``.
+    """
+    if isinstance(tokens, str | bytes) or not isinstance(tokens, Sequence):
+        raise TypeError(f"{who} needs a list of token ids, got {type(tokens).__name__}")
+    if len(tokens) < 2:
+        raise ValueError(f"{who} needs at least 2 tokens, got {len(tokens)}")
+
+
 # --- functions of a vector --------------------------------------------------------
 
 
@@ -468,10 +498,7 @@ class GPT(Module):
         if pos >= self.block_size:
             raise ValueError(f"GPT: the sequence is longer than block_size {self.block_size}")
         if not isinstance(token, list | tuple):  # (a one-hot token: see Embedding)
-            if isinstance(token, bool) or not isinstance(token, numbers.Integral):
-                raise TypeError(f"GPT: a token must be an int, got {type(token).__name__}")
-            if not 0 <= int(token) < self.vocab_size:
-                raise ValueError(f"GPT: token {token} is not in [0, {self.vocab_size})")
+            token_id(token, self.vocab_size)
         x = rms_norm(list(map(add, self.wte(token), self.wpe(pos))))
         for layer, layer_cache in zip(self.layers, cache, strict=True):
             x = layer(x, layer_cache)
@@ -517,10 +544,7 @@ class GPT(Module):
         Returns:
             ``min(block_size, len(tokens) - 1)`` Values.
         """
-        if isinstance(tokens, str | bytes) or not isinstance(tokens, Sequence):
-            raise TypeError(f"{who} needs a list of token ids, got {type(tokens).__name__}")
-        if len(tokens) < 2:
-            raise ValueError(f"{who} needs at least 2 tokens, got {len(tokens)}")
+        check_sequence(tokens, who)
         n = min(self.block_size, len(tokens) - 1)
         cache = self.new_cache()
         return [cross_entropy(self.step(tokens[t], cache), tokens[t + 1]) for t in range(n)]

@@ -268,7 +268,6 @@ class LevelProgram:
             self.steps.append(self._step(code, row, first))
             first += len(code)
         self.rows = first
-        self.row = row
         self.outputs = row[np.array(tape.outputs, dtype=np.intp)]
 
         # Edges: the outputs' seeds first, then each step's operands, in step order;
