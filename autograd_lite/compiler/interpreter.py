@@ -185,44 +185,50 @@ class Program:
         for k, g in seeds.items():
             grads[k] = g
         dU = np.zeros(nu + 1)
-        ops = NUMPY_OPS
-        blocks: Matrices = {}  # see fusion.Matrices
         with np.errstate(all="ignore"):
-            for step in reversed(self.code):
-                if step.__class__ is not Op:
-                    step.backward(vals, grads, dU, blocks)  # type: ignore[union-attr]
-                    continue
-                _, local, a, b, k, a_shared, b_shared = step  # type: ignore[misc]
-                g = grads[k]
-                if g is None:
-                    continue
-                if b is None:
-                    (la,) = local(ops, vals[a], vals[k])
-                    _accumulate(grads, a, la, g, a_shared)
-                else:
-                    la, lb = local(ops, vals[a], vals[b], vals[k])
-                    _accumulate(grads, a, la, g, a_shared)
-                    _accumulate(grads, b, lb, g, b_shared)
+            _backward_through(self.code, vals, grads, NUMPY_OPS, dU, {}, per_sample=True)
         if self.blocks:
             for i, d in enumerate(dU[:nu].tolist()):
                 if d:
                     grads[i] = d if grads[i] is None else grads[i] + d
-        for shared in reversed(self.uniform):
-            if shared.__class__ is not Op:
-                shared.backward(vals, grads, dU, {})  # type: ignore[union-attr]
-                continue
-            _, local, a, b, k, _, _ = shared  # type: ignore[misc]
-            g = grads[k]
-            if g is None:
-                continue
-            if b is None:
-                (la,) = local(FLOAT_OPS, vals[a], vals[k])
-                _accumulate(grads, a, la, g, False)
-            else:
-                la, lb = local(FLOAT_OPS, vals[a], vals[b], vals[k])
-                _accumulate(grads, a, la, g, False)
-                _accumulate(grads, b, lb, g, False)
+        _backward_through(self.uniform, vals, grads, FLOAT_OPS, dU, {}, per_sample=False)
         return grads
+
+
+def _backward_through(
+    code: list[Any],
+    vals: list[Any],
+    grads: list[Any],
+    ops: Any,
+    dU: Array,
+    blocks: Matrices,
+    per_sample: bool,
+) -> None:
+    """The reverse pass through ``code``, last step first: each step adds its operands'
+    gradients into ``grads``.
+
+    Args:
+        ops: the local derivatives' operations, on arrays or on floats.
+        blocks: see :data:`.fusion.Matrices`.
+        per_sample: whether the code runs on per-sample arrays, so that a shared
+            operand's gradient is summed over the batch; code on shared slots alone
+            has floats throughout.
+    """
+    for step in reversed(code):
+        if step.__class__ is not Op:
+            step.backward(vals, grads, dU, blocks)
+            continue
+        _, local, a, b, k, a_shared, b_shared = step
+        g = grads[k]
+        if g is None:
+            continue
+        if b is None:
+            (la,) = local(ops, vals[a], vals[k])
+            _accumulate(grads, a, la, g, per_sample and a_shared)
+        else:
+            la, lb = local(ops, vals[a], vals[b], vals[k])
+            _accumulate(grads, a, la, g, per_sample and a_shared)
+            _accumulate(grads, b, lb, g, per_sample and b_shared)
 
 
 def _accumulate(grads: list[Any], slot: int, local: Any, g: Array, shared: bool) -> None:
