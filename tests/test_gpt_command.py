@@ -285,17 +285,21 @@ def test_the_compiled_step_moves_only_the_optimized_weights():
         assert q.data == pytest.approx(p.data, rel=1e-12, abs=1e-15)
 
 
-def test_scalar_flag_trains_the_same_run_on_the_graph_of_values(tmp_path):
+def test_scalar_and_tapes_flags_train_the_same_run_as_the_default(tmp_path):
     runs = {}
-    for flag in ([], ["--scalar"]):
+    for flag in ("", "--scalar", "--tapes"):
         status, stdout, _ = run_cli(
-            ["gpt", "--steps", "2", "--seed", "3", "--no-progress", "--out", str(tmp_path), *flag]
+            ["gpt", "--steps", "2", "--seed", "3", "--no-progress", "--out", str(tmp_path)]
+            + ([flag] if flag else [])
         )
         assert status == 0
-        runs[bool(flag)] = stdout
-    assert "on the scalar graph" in runs[True] and "compiled" in runs[False]
-    final = [re.search(r"final loss (\d+\.\d+)", runs[k]).group(1) for k in (False, True)]
-    assert final[0] == final[1]  # the same losses to the printed digits
+        runs[flag] = stdout
+    assert "on the scalar graph" in runs["--scalar"] and "compiled" in runs["--tapes"]
+    assert "as whole-matrix operations" in runs[""]
+    final = {re.search(r"final loss (\d+\.\d+)", out).group(1) for out in runs.values()}
+    assert len(final) == 1  # the same losses to the printed digits
+    samples = {tuple(re.findall(r"^sample +\d+: (.*)$", out, flags=re.M)) for out in runs.values()}
+    assert len(samples) == 1
 
 
 def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):

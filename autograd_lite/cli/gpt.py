@@ -1,6 +1,8 @@
 """``autograd-lite gpt``: microgpt's GPT trained on the names, every number a Value.
 
     $ autograd-lite gpt                  # microgpt's recipe: 1,000 steps of one name
+    $ autograd-lite gpt --n-embd 64 --n-layer 2 --input lines.txt --steps 3000
+    $ autograd-lite gpt --sample-only --samples 50       # from the model trained before
 
 The recipe is microgpt's: the 32,033 names shuffled by ``random.Random(seed)`` (seed 42
 by default, as microgpt's ``random.seed(42)``), ``nn.GPT(27)`` with its weights drawn
@@ -11,7 +13,18 @@ the run is microgpt's run, number for number (up to rounding).
 
 It prints the final loss and the sampled names, and writes the model file
 (``model.json``, loadable with ``nn.GPT.load``) and the loss curve (``loss_curve.png``)
-into ``--out``. Any bad input is one line on stderr and exit status 2.
+into ``--out``. Any bad input is one line on stderr and exit status 2, before any work.
+
+Like makemore's: the model's size (``--n-embd``, ``--n-head``, ``--n-layer``,
+``--block-size``), ``--input FILE`` (one document per line, any characters; the
+tokenizer is built from the file), ``--samples N``, and ``--sample-only`` (load
+``model.json`` from ``--out`` and sample, without training; give the same ``--input``
+as the training run, whose characters are the vocabulary).
+
+A step runs as whole-matrix numpy operations by default
+(:class:`~autograd_lite.training.gpt_arrays.ArrayStep`, the scalar graph's families
+regrouped, same numbers to rounding); ``--scalar`` builds and walks the graph of
+Values, and ``--tapes`` replays compiled tapes of it level by level.
 
 The training itself is the library's (:mod:`autograd_lite.training.gpt`): the command
 reads its arguments, runs the recipe, prints and writes.
@@ -29,7 +42,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..nn.transformer import GPT
-from ..support.files import write_atomically
+from ..support.files import read_bounded, write_atomically
 from ..training import data, optim
 from ..training.gpt import (
     BETAS,
@@ -45,6 +58,8 @@ from ..training.gpt import (
     scalar_step,
     train,
 )
+from ..training.gpt_arrays import ArrayStep
+from ..training.gpt_arrays import sample as sample_arrays
 from . import whole_number
 
 if TYPE_CHECKING:
@@ -52,6 +67,7 @@ if TYPE_CHECKING:
 
 USAGE_ERROR = 2
 SAMPLES = 20
+MAX_INPUT_BYTES = 100 * 2**20  # the largest --input file read
 
 
 class CommandError(Exception):
@@ -100,11 +116,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path("autograd_lite_output") / "gpt",
         help="folder for model.json and loss_curve.png (default: autograd_lite_output/gpt)",
     )
+    at_least_1 = whole_number(1, "must be at least 1")
+    parser.add_argument("--n-embd", type=at_least_1, default=16, help="width (default: 16)")
     parser.add_argument(
+        "--n-head",
+        type=at_least_1,
+        default=4,
+        help="attention heads; must divide --n-embd (default: 4)",
+    )
+    parser.add_argument("--n-layer", type=at_least_1, default=1, help="blocks (default: 1)")
+    parser.add_argument(
+        "--block-size",
+        type=at_least_1,
+        default=16,
+        help="the longest context; longer documents are cut (default: 16)",
+    )
+    parser.add_argument(
+        "--input",
+        type=Path,
+        default=None,
+        help="a UTF-8 text file of one document per line, any characters (default: the names)",
+    )
+    parser.add_argument(
+        "--samples",
+        type=whole_number(0, "must be 0 or more"),
+        default=SAMPLES,
+        help=f"how many documents to sample (default: {SAMPLES})",
+    )
+    parser.add_argument(
+        "--sample-only",
+        action="store_true",
+        help="load model.json from --out and sample, without training (the size flags "
+        "are the file's)",
+    )
+    engines = parser.add_mutually_exclusive_group()
+    engines.add_argument(
         "--scalar",
         action="store_true",
-        help="build each step's graph of Values instead of replaying compiled tapes "
+        help="build each step's graph of Values instead of whole-matrix operations "
         "(same gradients to about 1e-12, slower)",
+    )
+    engines.add_argument(
+        "--tapes",
+        action="store_true",
+        help="replay compiled tapes of the graph of Values, one per name length, level "
+        "by level (same gradients to about 1e-12, slower)",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -120,23 +176,40 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.n_embd % args.n_head:
+        raise CommandError(f"--n-head ({args.n_head}) must divide --n-embd ({args.n_embd})")
+    docs, what = _documents(args.input)
+    tokenizer = data.CharTokenizer(docs)
     out: Path = args.out
+    if args.sample_only:
+        model = _trained_model(out / "model.json", tokenizer, what)
+        _print_samples(model, tokenizer, args, random.Random(args.seed))
+        return 0
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise CommandError(f"cannot create the output folder {out}: {e.strerror or e}") from None
 
-    names = data.load_names()
-    tokenizer = data.CharTokenizer(names)
     rng = random.Random(args.seed)  # one generator for all, in microgpt's order
-    rng.shuffle(names)
-    model = GPT(tokenizer.vocab_size, seed=rng)
+    rng.shuffle(docs)
+    model = GPT(
+        tokenizer.vocab_size, args.block_size, args.n_embd, args.n_head, args.n_layer, seed=rng
+    )
     optimizer = optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
-    per_step = "1 name" if args.batch == 1 else f"{args.batch} names"
-    engine = "on the scalar graph" if args.scalar else "compiled (one tape per name length)"
+    per_step = "1 document" if args.batch == 1 else f"{args.batch} documents"
+    if args.input is None:
+        per_step = per_step.replace("document", "name")
+    engine = (
+        "on the scalar graph"
+        if args.scalar
+        else "compiled (one tape per name length)"
+        if args.tapes
+        else "as whole-matrix operations"
+    )
     print(
-        f"{len(names):,} names, {tokenizer.vocab_size} tokens (a-z and the boundary); "
-        f"{model}: {len(model.parameters()):,} parameters"
+        f"{len(docs):,} {what}, {tokenizer.vocab_size} tokens "
+        f"({_characters(tokenizer)} and the boundary); {model}: "
+        f"{len(model.parameters()):,} parameters"
     )
     print(
         f"{args.steps:,} steps of {per_step} {engine}; Adam, lr {LR:g} decaying "
@@ -146,12 +219,12 @@ def _run(args: argparse.Namespace) -> int:
     try:
         losses = train(
             model,
-            [tokenizer.frame(name) for name in names],
+            [tokenizer.frame(doc) for doc in docs],
             optimizer,
             args.steps,
             batch=args.batch,
             schedule=linear_decay(LR, args.steps),
-            step=scalar_step if args.scalar else CompiledStep(),
+            step=scalar_step if args.scalar else CompiledStep() if args.tapes else ArrayStep(),
             progress=not args.no_progress,
         )
     except ValueError as e:  # a step that would make a weight nan or inf
@@ -160,13 +233,9 @@ def _run(args: argparse.Namespace) -> int:
     last = losses[-LAST:]
     print(
         f"final loss {losses[-1]:.4f}; mean of the last {len(last)} steps "
-        f"{statistics.fmean(last):.4f} (trained in {seconds:.1f} s)"
+        f"{statistics.fmean(last):.6f} (trained in {seconds:.1f} s)"
     )
-
-    print(f"{SAMPLES} names sampled at temperature {args.temperature:g}:")
-    for i in range(1, SAMPLES + 1):
-        name = tokenizer.decode(model.sample(tokenizer.boundary, args.temperature, seed=rng))
-        print(f"sample {i:2d}: {name}")
+    _print_samples(model, tokenizer, args, rng)
 
     try:
         print(f"wrote {model.save(out / 'model.json')}")
@@ -176,6 +245,68 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as e:
         raise CommandError(f"cannot write to {out}: {e.strerror or e}") from None
     return 0
+
+
+def _documents(path: Path | None) -> tuple[list[str], str]:
+    """The training documents and what to call them: the names, or the lines of ``path``
+    (empty lines skipped; the line ends are not part of a document)."""
+    if path is None:
+        return data.load_names(), "names"
+    try:
+        raw = read_bounded(path, MAX_INPUT_BYTES)
+    except FileNotFoundError:
+        raise CommandError(f"--input: no such file {path}") from None
+    except (OSError, ValueError) as e:
+        raise CommandError(
+            f"--input: cannot read {path}: {getattr(e, 'strerror', None) or e}"
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CommandError(f"--input: {path} is not UTF-8 text (byte {e.start})") from None
+    docs = [line for line in text.splitlines() if line]
+    if not docs:
+        raise CommandError(f"--input: {path} has no documents (no line with a character)")
+    return docs, f"documents of {path.name}"
+
+
+def _characters(tokenizer: data.CharTokenizer) -> str:
+    chars = "".join(tokenizer.itos)
+    if chars == "abcdefghijklmnopqrstuvwxyz":
+        return "a-z"
+    return f"{len(chars)} characters" if len(chars) > 30 else repr(chars)
+
+
+def _trained_model(path: Path, tokenizer: data.CharTokenizer, what: str) -> GPT:
+    """The GPT saved at ``path``, if its vocabulary is the tokenizer's."""
+    try:
+        model = GPT.load(path)
+    except FileNotFoundError:
+        raise CommandError(
+            f"--sample-only: no model at {path}; train one first with the same --out"
+        ) from None
+    except (OSError, ValueError) as e:
+        raise CommandError(f"--sample-only: {e}") from None
+    if not isinstance(model, GPT):
+        raise CommandError(f"--sample-only: {path} holds a {type(model).__name__}, not a GPT")
+    if model.vocab_size != tokenizer.vocab_size:
+        raise CommandError(
+            f"--sample-only: the model at {path} has {model.vocab_size} tokens, but the "
+            f"{what} make {tokenizer.vocab_size}; give the --input it was trained on"
+        )
+    return model
+
+
+def _print_samples(
+    model: GPT, tokenizer: data.CharTokenizer, args: argparse.Namespace, rng: random.Random
+) -> None:
+    if not args.samples:
+        return
+    noun = "documents" if args.input is not None else "names"
+    print(f"{args.samples} {noun} sampled at temperature {args.temperature:g}:")
+    for i in range(1, args.samples + 1):
+        drawn = sample_arrays(model, tokenizer.boundary, args.temperature, rng)
+        print(f"sample {i:2d}: {tokenizer.decode(drawn)}")
 
 
 def _save_png(figure: Figure, file: IO[Any]) -> None:

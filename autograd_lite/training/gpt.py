@@ -60,7 +60,7 @@ def scalar_step(model: GPT, optimizer: optim.Optimizer, batch: Sequence[Sequence
         The loss before the update, as a float; every weight's ``.grad`` holds the
         gradient the update used.
     """
-    _check_batch(batch, "scalar_step")
+    check_batch(batch, "scalar_step")
     with collector_paused():
         optimizer.zero_grad()
         loss = reduce(add, [model.loss(tokens) for tokens in batch])
@@ -108,9 +108,9 @@ class CompiledStep:
             self._model, self._tapes, self._vector = model, {}, None
         if self._vector is None or self._vector.optimizer is not optimizer:
             self._vector = WeightVector(optimizer)
-        _check_batch(batch, "CompiledStep")
+        check_batch(batch, "CompiledStep")
         vocab = model.vocab_size
-        docs = [_checked_tokens(tokens, vocab, model.block_size + 1) for tokens in batch]
+        docs = [checked_tokens(tokens, vocab, model.block_size + 1) for tokens in batch]
         width = max(len(tokens) for tokens in docs)
         rows = np.zeros((len(docs), width * vocab))
         seeds = np.zeros((width - 1, len(docs)))  # the weight of position t of name i
@@ -136,14 +136,14 @@ class CompiledStep:
         return self._tapes[length]
 
 
-def _check_batch(batch: Sequence[Sequence[int]], who: str) -> None:
+def check_batch(batch: Sequence[Sequence[int]], who: str) -> None:
     if isinstance(batch, str | bytes) or not isinstance(batch, Sequence):
         raise TypeError(f"{who}: batch must be a list of token lists, got {type(batch).__name__}")
     if not batch:
         raise ValueError(f"{who}: batch is empty; it needs at least one token list")
 
 
-def _checked_tokens(tokens: Sequence[int], vocab: int, most: int) -> list[int]:
+def checked_tokens(tokens: Sequence[int], vocab: int, most: int) -> list[int]:
     """``tokens`` cut to ``most``, as a list of ints, or the error ``GPT.loss`` would raise."""
     check_sequence(tokens, "GPT.loss")
     return [token_id(token, vocab) for token in tokens[:most]]
@@ -187,15 +187,19 @@ def train(
 
     losses: list[float] = []
     bar = tqdm(range(steps), desc="training", disable=not progress, file=sys.stderr)
-    for k in bar:
-        names = [docs[(k * batch + i) % len(docs)] for i in range(batch)]
-        if schedule is not None:
-            optimizer.lr = schedule(k)
-        loss = step(model, optimizer, names)
-        losses.append(loss)
-        bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+    try:
+        for k in bar:
+            names = [docs[(k * batch + i) % len(docs)] for i in range(batch)]
+            if schedule is not None:
+                optimizer.lr = schedule(k)
+            loss = step(model, optimizer, names)
+            losses.append(loss)
+            bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+    finally:  # a step that keeps the weights to itself (ArrayStep) hands them back
+        write_back = getattr(step, "write_back", None)
+        if write_back is not None:
+            write_back()
     return losses
-
 
 
 def loss_figure(losses: Sequence[float], window: int = LAST) -> Figure:
