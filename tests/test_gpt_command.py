@@ -15,6 +15,7 @@ import pytest
 from autograd_lite import cli, data, nn, optim
 from autograd_lite.nn.transformer import GPT
 from autograd_lite.training import gpt as gpt_training
+from autograd_lite.training.gpt_arrays import ArrayStep
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -258,7 +259,7 @@ def test_a_name_longer_than_the_block_is_cut_as_the_scalar_loss_cuts_it():
     ],
 )
 def test_the_compiled_step_refuses_what_the_scalar_step_refuses(batch, error, message):
-    for step in (gpt_training.scalar_step, gpt_training.CompiledStep()):
+    for step in (gpt_training.scalar_step, gpt_training.CompiledStep(), ArrayStep()):
         model = GPT(5, block_size=3, n_embd=4, n_head=1, seed=2)
         before = [p.data for p in model.parameters()]
         with pytest.raises(error, match=message):

@@ -1,4 +1,4 @@
-"""One call to PyTorch and one call back: ``MLP.to_torch()`` and ``MLP.from_torch(module)``.
+"""One call to PyTorch and one call back: ``to_torch()`` and ``from_torch(module)`` of MLP and GPT.
 
 A learner who outgrows the scalar engine keeps the network: ``to_torch`` builds a
 ``torch.nn.Module`` that computes the same function in float64 (its Linear layers hold
@@ -9,6 +9,7 @@ one of these is called.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 # Our activation names and the torch modules that compute the same function.
@@ -167,4 +168,168 @@ def from_torch(cls: Any, module: Any) -> Any:
             [0.0] * layer.out_features if bias is None else bias.detach().to(torch.float64).tolist()
         )
     model.load_state_dict(state)
+    return model
+
+
+# --- the GPT ----------------------------------------------------------------------
+
+_gpt_class: Any = None
+_GPT_LINEARS = ("attn_wq", "attn_wk", "attn_wv", "attn_wo", "mlp_fc1", "mlp_fc2")
+
+
+def _gpt_module_class() -> Any:
+    """``TorchGPT``, made once, when PyTorch is first needed."""
+    global _gpt_class
+    if _gpt_class is None:
+        torch = _torch()
+        nn, F = torch.nn, torch.nn.functional
+
+        def rms_norm(x: Any, eps: float) -> Any:
+            return x * (x.pow(2).mean(dim=-1, keepdim=True) + eps) ** -0.5
+
+        class TorchBlock(nn.Module):  # type: ignore[misc,name-defined]
+            """One layer: attention then MLP, each after an RMSNorm, added back."""
+
+            def __init__(self, n_embd: int, n_head: int, eps: float) -> None:
+                super().__init__()
+                self.n_head, self.eps = n_head, eps
+                for name in _GPT_LINEARS:
+                    nin = 4 * n_embd if name == "mlp_fc2" else n_embd
+                    nout = 4 * n_embd if name == "mlp_fc1" else n_embd
+                    setattr(self, name, nn.Linear(nin, nout, bias=False, dtype=torch.float64))
+
+            def forward(self, x: Any) -> Any:
+                *batch, T, C = x.shape
+                h = rms_norm(x, self.eps)
+                q, k, v = (
+                    layer(h).view(*batch, T, self.n_head, -1).transpose(-3, -2)
+                    for layer in (self.attn_wq, self.attn_wk, self.attn_wv)
+                )
+                scores = q @ k.transpose(-1, -2) / math.sqrt(C // self.n_head)
+                later = torch.ones(T, T, dtype=torch.bool).triu(1)
+                weights = scores.masked_fill(later, float("-inf")).softmax(dim=-1)
+                x = x + self.attn_wo((weights @ v).transpose(-3, -2).reshape(*batch, T, C))
+                return x + self.mlp_fc2(F.relu(self.mlp_fc1(rms_norm(x, self.eps))))
+
+        class TorchGPT(nn.Module):  # type: ignore[misc,name-defined]
+            """``nn.GPT`` in PyTorch: token ids (T,) or (B, T) in, logits (..., T, vocab) out.
+
+            The whole sequence at once, its attention made causal by a mask; the weight
+            matrices are the GPT's (out × in): ``wte.weight``, ``wpe.weight``,
+            ``lm_head.weight`` and ``layers.{i}.attn_wq.weight`` ... ``mlp_fc2.weight``.
+            """
+
+            def __init__(
+                self,
+                vocab_size: int,
+                block_size: int,
+                n_embd: int,
+                n_head: int,
+                n_layer: int,
+                eps: float,
+            ) -> None:
+                super().__init__()
+                self.n_head, self.eps = n_head, eps
+                self.wte = nn.Embedding(vocab_size, n_embd, dtype=torch.float64)
+                self.wpe = nn.Embedding(block_size, n_embd, dtype=torch.float64)
+                self.lm_head = nn.Linear(n_embd, vocab_size, bias=False, dtype=torch.float64)
+                self.layers = nn.ModuleList(TorchBlock(n_embd, n_head, eps) for _ in range(n_layer))
+
+            def forward(self, idx: Any) -> Any:
+                positions = torch.arange(idx.shape[-1])
+                x = rms_norm(self.wte(idx) + self.wpe(positions), self.eps)
+                for layer in self.layers:
+                    x = layer(x)
+                return self.lm_head(x)
+
+        _gpt_class = TorchGPT
+    return _gpt_class
+
+
+def gpt_to_torch(model: Any, eps: float) -> Any:
+    """An equivalent ``torch.nn.Module`` (float64) of an ``nn.GPT`` whose RMSNorms add
+    ``eps``: token ids in, each position's next-token logits out (see ``TorchGPT``)."""
+    torch = _torch()
+    module = _gpt_module_class()(
+        model.vocab_size, model.block_size, model.n_embd, model.n_head, model.n_layer, eps
+    )
+    tensors = model.state_dict()
+    state = {
+        "wte.weight": tensors["wte"],
+        "wpe.weight": tensors["wpe"],
+        "lm_head.weight": tensors["lm_head"],
+    }
+    for i in range(model.n_layer):
+        for name in _GPT_LINEARS:
+            state[f"layers.{i}.{name}.weight"] = tensors[f"layer{i}.{name}"]
+    module.load_state_dict({k: torch.tensor(v, dtype=torch.float64) for k, v in state.items()})
+    return module
+
+
+def gpt_from_torch(cls: Any, module: Any, eps: float) -> Any:
+    """The ``nn.GPT`` (whose RMSNorms add ``eps``) that computes what ``module``, made by
+    ``GPT.to_torch()``, computes.
+
+    Raises:
+        TypeError: if ``module`` is not a module made by ``GPT.to_torch()`` (a GPT's
+            forward is not read from a module's code: only that module's is known).
+        ValueError: naming the part of ``module`` that a GPT cannot hold (a linear map
+            with a bias, an embedding with a padding index or a max norm, shapes that do
+            not fit together, a head count that does not divide the width).
+    """
+    torch = _torch()
+    who = f"from_torch: {type(module).__name__}"
+    if not isinstance(module, _gpt_module_class()):
+        raise TypeError(
+            f"{who} is not a module made by GPT.to_torch(); from_torch reads only that one, "
+            "whose forward is the GPT's"
+        )
+    if module.eps != eps or any(block.eps != eps for block in module.layers):
+        raise ValueError(f"{who}: its RMSNorm adds eps {module.eps}; a GPT's adds {eps}")
+    vocab_size, n_embd = module.wte.weight.shape
+    block_size = module.wpe.weight.shape[0]
+    for name in ("wte", "wpe"):
+        embedding = getattr(module, name)
+        if not isinstance(embedding, torch.nn.Embedding):
+            raise ValueError(f"{who}.{name} is a {type(embedding).__name__}, not an Embedding")
+        if embedding.padding_idx is not None or embedding.max_norm is not None:
+            raise ValueError(
+                f"{who}.{name} has a padding_idx or max_norm; a GPT's embedding has neither"
+            )
+    linears = {"lm_head": (module.lm_head, (vocab_size, n_embd))}
+    for i, block in enumerate(module.layers):
+        for name in _GPT_LINEARS:
+            shape = {"mlp_fc1": (4 * n_embd, n_embd), "mlp_fc2": (n_embd, 4 * n_embd)}
+            linears[f"layers.{i}.{name}"] = (
+                getattr(block, name),
+                shape.get(name, (n_embd, n_embd)),
+            )
+    for where, (layer, shape) in linears.items():
+        if not isinstance(layer, torch.nn.Linear):
+            raise ValueError(f"{who}.{where} is a {type(layer).__name__}, not a Linear")
+        if layer.bias is not None:
+            raise ValueError(f"{who}.{where} has a bias; a GPT's linear maps have none")
+        if tuple(layer.weight.shape) != shape:
+            raise ValueError(
+                f"{who}.{where}.weight has shape {tuple(layer.weight.shape)}; with "
+                f"n_embd {n_embd} and {vocab_size} tokens a GPT's is {shape}"
+            )
+    heads = {block.n_head for block in module.layers} or {module.n_head}
+    n_head = heads.pop()
+    if heads or n_embd % n_head:
+        raise ValueError(f"{who}: its heads ({n_head}) do not divide n_embd ({n_embd}) alike")
+    model = cls(vocab_size, block_size, n_embd, n_head, len(module.layers), seed=0)
+
+    def floats(t: Any) -> Any:
+        return t.detach().to(torch.float64).tolist()
+
+    state = {"wte": floats(module.wte.weight), "wpe": floats(module.wpe.weight)}
+    state["lm_head"] = floats(module.lm_head.weight)
+    for i, block in enumerate(module.layers):
+        for name in _GPT_LINEARS:
+            state[f"layer{i}.{name}"] = floats(getattr(block, name).weight)
+    try:
+        model.load_state_dict(state)
+    except ValueError as e:  # a weight that is nan or inf
+        raise ValueError(f"{who}: {e}") from None
     return model

@@ -585,6 +585,25 @@ class GPT(Module):
                 drawn.append(token)
         return drawn
 
+    def to_torch(self) -> Any:
+        """An equivalent ``torch.nn.Module`` in float64 (needs PyTorch).
+
+        It reads a whole sequence at once, its attention made causal by a mask, the
+        way a PyTorch user writes the model: ``module(torch.tensor(tokens))`` gives the
+        logits of every position, those of ``model(tokens)`` to about 1e-12.
+        """
+        from .torch_bridge import gpt_to_torch
+
+        return gpt_to_torch(self, RMS_EPS)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> GPT:
+        """The GPT computing what ``module`` (made by :meth:`to_torch`, trained or not)
+        computes; a module a GPT cannot represent is refused, naming the reason."""
+        from .torch_bridge import gpt_from_torch
+
+        return gpt_from_torch(cls, module, RMS_EPS)  # type: ignore[no-any-return]
+
     def tensors(self) -> dict[str, Tensor]:
         tensors: dict[str, Tensor] = {
             "wte": self.wte.weight,
