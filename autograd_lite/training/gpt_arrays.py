@@ -215,8 +215,10 @@ class ArrayStep:
         self.G = np.zeros_like(self.W)
         grads = Matrices(model, self.G)
         total = 0.0
-        for tokens in docs:
-            total += losses_and_gradient(self._weights, grads, np.array(tokens), 1.0 / len(docs))
+        with np.errstate(all="ignore"):  # a nan or inf is found by the optimizer's update
+            for tokens in docs:
+                weight = 1.0 / len(docs)
+                total += losses_and_gradient(self._weights, grads, np.array(tokens), weight)
         self.W[:] = optimizer.update(self.W, self.G)  # (in place: the views stay valid)
         self._written = False
         return total / len(docs)
