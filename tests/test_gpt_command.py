@@ -171,7 +171,9 @@ def test_help_lists_the_flags(capsys):
         cli.main(["gpt", "--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    for flag in ("--steps", "--batch", "--seed", "--temperature", "--out", "--no-progress"):
+    flags = ["--steps", "--batch", "--seed", "--temperature", "--out", "--no-progress", "--scalar"]
+    flags += ["--tapes", "--n-embd", "--n-head", "--n-layer", "--block-size", "--input"]
+    for flag in [*flags, "--samples", "--sample-only"]:
         assert flag in text
 
 
@@ -318,3 +320,100 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
     errors = process.stderr.read()
     assert process.wait(timeout=120) == 1
     assert first.startswith(b"32,033 names") and errors == b""
+
+
+# --- makemore's knobs: model size, --input, --samples, --sample-only --------------------
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--n-embd", "0"], "--n-embd: must be at least 1, got 0"),
+        (["--n-head", "x"], "--n-head: expected a whole number, got 'x'"),
+        (["--n-layer", "-1"], "--n-layer: must be at least 1, got -1"),
+        (["--block-size", "0"], "--block-size: must be at least 1, got 0"),
+        (["--samples", "-3"], "--samples: must be 0 or more, got -3"),
+        (["--scalar", "--tapes"], "not allowed with argument"),
+    ],
+)
+def test_bad_size_flags_exit_2_with_an_error_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["gpt", *argv])
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and message in lines[0]
+
+
+def bad_input(tmp_path, name, content):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: ["--n-embd", "10", "--n-head", "4"], "--n-head (4) must divide --n-embd (10)"),
+        (lambda d: ["--input", str(bad_input(d, "none.txt", None))], "--input: no such file"),
+        (lambda d: ["--input", str(bad_input(d, "latin.txt", b"caf\xe9\n"))], "not UTF-8 text"),
+        (lambda d: ["--input", str(bad_input(d, "empty.txt", b"\n\n"))], "has no documents"),
+        (lambda d: ["--input", str(d)], "--input: cannot read"),
+        (lambda d: ["--sample-only", "--out", str(d / "nothing")], "no model at"),
+    ],
+)
+def test_bad_inputs_are_one_line_and_status_2_before_any_work(tmp_path, make, message):
+    out = tmp_path / "out"
+    status, stdout, stderr = run_cli(["gpt", "--steps", "1", "--out", str(out), *make(tmp_path)])
+    assert status == 2 and stdout == ""
+    assert stderr.startswith("autograd-lite gpt: error:") and message in stderr
+    assert stderr.count("\n") == 1
+    assert not out.exists()  # nothing was made
+
+
+def test_a_model_of_another_size_trains_on_a_file_of_any_characters_and_samples_again(tmp_path):
+    lines = ["héllo wörld", "", "naïve café", "日本語のテキスト", "tab\there", "x"] * 3
+    source = tmp_path / "docs.txt"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    size = ["--n-embd", "12", "--n-head", "3", "--n-layer", "2", "--block-size", "8"]
+    argv = ["gpt", "--steps", "4", "--input", str(source), "--out", str(out), "--no-progress"]
+    status, stdout, stderr = run_cli([*argv, *size, "--samples", "3"])
+    assert status == 0, stderr
+    tokenizer = data.CharTokenizer([line for line in lines if line])
+    assert f"15 documents of docs.txt, {tokenizer.vocab_size} tokens" in stdout
+    model = nn.GPT.load(out / "model.json")
+    assert (model.n_embd, model.n_head, model.n_layer, model.block_size) == (12, 3, 2, 8)
+    assert model.vocab_size == tokenizer.vocab_size
+    samples = re.findall(r"^sample +\d+: (.*)$", stdout, flags=re.M)
+    assert len(samples) == 3 and "3 documents sampled at temperature 0.5:" in stdout
+    assert all(set(s) <= set(tokenizer.itos) and "\n" not in s for s in samples)
+
+    # --sample-only: the trained model, no training, no files written
+    before = sorted(p.name for p in out.iterdir())
+    sample_only = ["gpt", "--sample-only", "--input", str(source), "--out", str(out)]
+    status, again, stderr = run_cli([*sample_only, "--samples", "5", "--seed", "1"])
+    assert status == 0, stderr
+    assert "final loss" not in again and "wrote" not in again
+    drawn = re.findall(r"^sample +\d+: (.*)$", again, flags=re.M)
+    rng = random.Random(1)
+    assert drawn == [
+        tokenizer.decode(model.sample(tokenizer.boundary, 0.5, seed=rng)) for _ in range(5)
+    ]
+    assert sorted(p.name for p in out.iterdir()) == before
+
+    # without the file it was trained on, the vocabulary does not match: one line
+    status, _, stderr = run_cli(["gpt", "--sample-only", "--out", str(out)])
+    assert status == 2 and "give the --input it was trained on" in stderr
+
+
+def test_sample_only_refuses_a_file_that_is_not_a_gpt(tmp_path):
+    nn.MLP(2, [1], seed=0).save(tmp_path / "model.json")
+    status, _, stderr = run_cli(["gpt", "--sample-only", "--out", str(tmp_path)])
+    assert status == 2 and stderr.count("\n") == 1 and "--sample-only:" in stderr
+
+
+def test_no_samples_prints_none(tmp_path):
+    argv = ["gpt", "--steps", "1", "--samples", "0", "--no-progress", "--out", str(tmp_path)]
+    status, stdout, _ = run_cli(argv)
+    assert status == 0 and "sample" not in stdout.replace("samples", "")

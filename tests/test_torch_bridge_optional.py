@@ -15,3 +15,11 @@ def test_to_torch_without_torch_is_one_clear_import_error(monkeypatch):
         nn.MLP(2, [1], seed=0).to_torch()
     with pytest.raises(ImportError, match="pip install torch"):
         nn.MLP.from_torch(object())
+
+
+def test_gpt_to_torch_without_torch_is_one_clear_import_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ImportError, match="pip install torch"):
+        nn.GPT(5, block_size=2, n_embd=2, n_head=1, seed=0).to_torch()
+    with pytest.raises(ImportError, match="pip install torch"):
+        nn.GPT.from_torch(object())
