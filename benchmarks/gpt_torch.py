@@ -29,7 +29,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-NAMES = Path(__file__).resolve().parent.parent / "autograd_lite" / "corpora" / "names.txt"
+NAMES = (
+    Path(__file__).resolve().parent.parent / "autograd_lite" / "training" / "corpora" / "names.txt"
+)
 INIT_STD = 0.08
 RMS_EPS = 1e-5
 
