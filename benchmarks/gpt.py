@@ -20,8 +20,10 @@ Rows:
 * ``collector on``: the same, with the cycle collector running during the step as it
   does in the peer's. (The peer could not pause it: its reverse pass leaves each graph
   in a reference cycle, which only the collector frees.)
-* ``compiled``: the default step of ``autograd-lite gpt``, ``gpt_training.CompiledStep``:
+* ``compiled``: the step of ``autograd-lite gpt --tapes``, ``gpt_training.CompiledStep``:
   one compiled tape per name length, traced at its first use (within the timed steps).
+  (The command's default, whole-matrix step is timed against PyTorch in
+  ``benchmarks/gpt_vs_torch.py``.)
 * ``microgpt engine``: THE PEER. A reconstruction, written for this benchmark, of the
   scalar engine and the model function of microgpt (Andrej Karpathy, February 2026,
   https://gist.github.com/karpathy/8627fe009c40f57531cb18360106ce95): a node holds its
