@@ -101,6 +101,10 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
+    if min(args.steps, args.n_embd, args.n_head, args.n_layer, args.block_size) < 1:
+        parser.error("--steps and the model's sizes must be at least 1")
+    if args.n_embd % args.n_head:
+        parser.error(f"--n-head ({args.n_head}) must divide --n-embd ({args.n_embd})")
     torch.set_num_threads(1)
     torch.set_default_dtype(torch.float64)
 

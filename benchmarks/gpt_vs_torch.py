@@ -17,7 +17,8 @@ Part 2, 300 steps at n_embd 16/32/64 × n_layer 1/2, side by side; targets: at n
 how the parts of the command's step grow with the model: tracing (none: the
 whole-matrix step is not traced), forward and backward, and the update.
 
-    python benchmarks/gpt_vs_torch.py [--rounds 3] [--skip-sizes]
+    python benchmarks/gpt_vs_torch.py [--rounds 3] [--steps 1000] [--size-steps 300]
+                                      [--skip-sizes]
 """
 
 from __future__ import annotations
@@ -113,9 +114,9 @@ def verdict(ok: bool) -> str:
     return "meets" if ok else "MISSES"
 
 
-def part_1(out: Path, rounds: int) -> None:
-    pair = side_by_side(out, rounds, 1000, 16, 1)
-    print(f"1. microgpt's recipe, 1,000 steps, end to end, {rounds} runs of each in turns")
+def part_1(out: Path, rounds: int, steps: int) -> None:
+    pair = side_by_side(out, rounds, steps, 16, 1)
+    print(f"1. microgpt's recipe, {steps:,} steps, end to end, {rounds} runs of each in turns")
     print("   | | autograd-lite gpt | PyTorch eager |")
     print("   |---|---|---|")
     for what, label in (("to_last_sample", "to the last sample"), ("to_exit", "to exit")):
@@ -128,7 +129,7 @@ def part_1(out: Path, rounds: int) -> None:
             f"{pair.median('torch', what):.2f} |"
         )
     means = [pair.ours[0].mean_loss, pair.torch[0].mean_loss]
-    print(f"   | mean of the last 100 losses | {means[0]:.6f} | {means[1]:.6f} |")
+    print(f"   | mean of the last {min(steps, 100)} losses | {means[0]:.6f} | {means[1]:.6f} |")
     firsts = [" ".join(runs[0].samples[:6]) + " ..." for runs in (pair.ours, pair.torch)]
     print(f"   | samples | {firsts[0]} | {firsts[1]} |")
     ours, theirs = pair.median("ours"), pair.median("torch")
@@ -189,8 +190,8 @@ def parts(n_embd: int, n_layer: int, steps: int) -> tuple[float, float, float]:
     return 1000 * first - step_ms, step_ms - update_ms, update_ms
 
 
-def part_2(out: Path, rounds: int) -> None:
-    print(f"2. 300 steps end to end (to the last sample), medians of {rounds} runs in turns")
+def part_2(out: Path, rounds: int, steps: int) -> None:
+    print(f"2. {steps} steps end to end (to the last sample), medians of {rounds} runs in turns")
     print(
         "   | n_embd | n_layer | weights | autograd-lite gpt (s) | PyTorch eager (s) | ratio "
         "| target |"
@@ -199,7 +200,7 @@ def part_2(out: Path, rounds: int) -> None:
     from autograd_lite.nn.transformer import GPT
 
     for n_embd, n_layer in SIZES:
-        pair = side_by_side(out, rounds, 300, n_embd, n_layer)
+        pair = side_by_side(out, rounds, steps, n_embd, n_layer)
         ours, theirs = pair.median("ours"), pair.median("torch")
         target = (
             f"≤ {TARGET_SIZES:g}x: {verdict(ours <= TARGET_SIZES * theirs)}"
@@ -211,29 +212,34 @@ def part_2(out: Path, rounds: int) -> None:
             f"   | {n_embd} | {n_layer} | {weights:,} | {ours:.2f} | {theirs:.2f} | "
             f"{ours / theirs:.2f}x | {target} |"
         )
-    print("   the command's step, in this process (medians of 300 steps of one name, ms):")
+    print(f"   the command's step, in this process (medians of {steps} steps of one name, ms):")
     print(
         "   | n_embd | n_layer | tracing | first step's extra (reading weights) | forward + "
         "backward | update (Adam) |"
     )
     print("   |---|---|---|---|---|---|")
     for n_embd, n_layer in SIZES:
-        setup, replay, update = parts(n_embd, n_layer, 300)
+        setup, replay, update = parts(n_embd, n_layer, max(steps, 2))
         print(f"   | {n_embd} | {n_layer} | none | {setup:.2f} | {replay:.3f} | {update:.3f} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="runs of each, in turns (default: 3)")
+    parser.add_argument("--steps", type=int, default=1000, help="part 1's steps (default: 1000)")
+    parser.add_argument("--size-steps", type=int, default=300, help="part 2's steps (default: 300)")
     parser.add_argument("--skip-sizes", action="store_true", help="part 1 only")
     args = parser.parse_args()
-    if args.rounds < 1:
-        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    for name in ("rounds", "steps", "size_steps"):
+        if getattr(args, name) < 1:
+            parser.error(
+                f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}"
+            )
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
-        part_1(out, args.rounds)
+        part_1(out, args.rounds, args.steps)
         if not args.skip_sizes:
-            part_2(out, args.rounds)
+            part_2(out, args.rounds, args.size_steps)
 
 
 if __name__ == "__main__":

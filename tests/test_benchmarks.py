@@ -34,3 +34,26 @@ def test_benchmark_runs(script):
     )
     assert result.returncode == 0, result.stderr
     assert SMALL_RUNS[script][1] in result.stdout
+
+
+# these run PyTorch's side of a comparison: they skip without it
+TORCH_RUNS = {
+    "gpt_torch.py": (["--steps", "2", "--samples", "2"], "sample  2:"),
+    "gpt_vs_torch.py": (
+        ["--rounds", "1", "--steps", "2", "--size-steps", "2", "--skip-sizes"],
+        "no more wall time than PyTorch",
+    ),
+}
+
+
+@pytest.mark.parametrize("script", sorted(TORCH_RUNS))
+def test_torch_benchmark_runs(script):
+    pytest.importorskip("torch")
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *TORCH_RUNS[script][0]],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert TORCH_RUNS[script][1] in result.stdout
