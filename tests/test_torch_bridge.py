@@ -128,6 +128,14 @@ def test_gpt_from_torch_names_what_a_gpt_cannot_hold():
     padded.wte.padding_idx = 0
     with pytest.raises(ValueError, match="TorchGPT.wte has a padding_idx or max_norm"):
         nn.GPT.from_torch(padded)
+    three_heads = module()
+    three_heads.n_head = three_heads.layers[0].n_head = 3
+    with pytest.raises(ValueError, match=r"its n_head \(3\) does not divide n_embd \(8\)"):
+        nn.GPT.from_torch(three_heads)
+    mixed = module()
+    mixed.layers[0].n_head = 4
+    with pytest.raises(ValueError, match=r"different head counts \[2, 4\]"):
+        nn.GPT.from_torch(mixed)
     broken = module()
     with torch.no_grad():
         broken.lm_head.weight[0, 0] = float("nan")

@@ -296,13 +296,13 @@ def gpt_from_torch(cls: Any, module: Any, eps: float) -> Any:
             raise ValueError(
                 f"{who}.{name} has a padding_idx or max_norm; a GPT's embedding has neither"
             )
+    shapes = {"mlp_fc1": (4 * n_embd, n_embd), "mlp_fc2": (n_embd, 4 * n_embd)}
     linears = {"lm_head": (module.lm_head, (vocab_size, n_embd))}
     for i, block in enumerate(module.layers):
         for name in _GPT_LINEARS:
-            shape = {"mlp_fc1": (4 * n_embd, n_embd), "mlp_fc2": (n_embd, 4 * n_embd)}
             linears[f"layers.{i}.{name}"] = (
                 getattr(block, name),
-                shape.get(name, (n_embd, n_embd)),
+                shapes.get(name, (n_embd, n_embd)),
             )
     for where, (layer, shape) in linears.items():
         if not isinstance(layer, torch.nn.Linear):
@@ -314,10 +314,12 @@ def gpt_from_torch(cls: Any, module: Any, eps: float) -> Any:
                 f"{who}.{where}.weight has shape {tuple(layer.weight.shape)}; with "
                 f"n_embd {n_embd} and {vocab_size} tokens a GPT's is {shape}"
             )
-    heads = {block.n_head for block in module.layers} or {module.n_head}
+    heads = {module.n_head, *(block.n_head for block in module.layers)}
+    if len(heads) > 1:
+        raise ValueError(f"{who}: its layers have different head counts {sorted(heads)}")
     n_head = heads.pop()
-    if heads or n_embd % n_head:
-        raise ValueError(f"{who}: its heads ({n_head}) do not divide n_embd ({n_embd}) alike")
+    if not isinstance(n_head, int) or n_head < 1 or n_embd % n_head:
+        raise ValueError(f"{who}: its n_head ({n_head!r}) does not divide n_embd ({n_embd})")
     model = cls(vocab_size, block_size, n_embd, n_head, len(module.layers), seed=0)
 
     def floats(t: Any) -> Any:
