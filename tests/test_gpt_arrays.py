@@ -162,3 +162,14 @@ def test_the_gradient_is_torch_autograds():
     step = ArrayStep()
     step(model, optim.SGD(model.parameters(), lr=0.0), [tokens])
     np.testing.assert_allclose(step.G, expected, rtol=0, atol=1e-12)
+
+
+def test_after_write_back_the_next_step_reads_the_values_again():
+    model = GPT(5, block_size=4, n_embd=4, n_head=2, seed=0)
+    twin = GPT(5, block_size=4, n_embd=4, n_head=2, seed=1)
+    step, sgd = ArrayStep(), optim.SGD(model.parameters(), lr=0.1)
+    step(model, sgd, [[4, 1, 2, 4]])
+    step.write_back()
+    model.load_state_dict(twin.state_dict())  # changed from outside, between two runs
+    got = step(model, sgd, [[4, 3, 4]])
+    assert got == pytest.approx(twin.loss([4, 3, 4]).data, abs=1e-14)
