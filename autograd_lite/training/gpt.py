@@ -8,9 +8,11 @@ characters, Adam (lr 0.01 decaying linearly to 0, betas (0.85, 0.99), eps 1e-8);
 names sampled at temperature 0.5, from the same generator again.
 
 :func:`train` is the loop; the work of a step, from the names to the loss, the
-gradients and the update, is a function it is given: :class:`CompiledStep` (one traced
-tape per name length, replayed with numpy) or :func:`scalar_step` (the graph of Values,
-built and walked for every name).
+gradients and the update, is a function it is given: :func:`scalar_step` (the graph of
+Values, built and walked for every name), :class:`CompiledStep` (one traced tape per
+name length, replayed with numpy level by level) or
+:class:`~autograd_lite.training.gpt_arrays.ArrayStep` (the graph's families of nodes as
+whole-matrix operations; the command's default).
 
     >>> schedule = linear_decay(0.01, 1000)
     >>> schedule(0), schedule(500)
@@ -174,7 +176,9 @@ def train(
         batch: how many docs each step averages the loss over.
         schedule: the learning rate at step k (0-based); None keeps the optimizer's.
         step: one training step on a batch, from the loss to the update (see
-            :func:`scalar_step`); it returns the batch's loss before the update.
+            :func:`scalar_step`); it returns the batch's loss before the update. A step
+            with a ``write_back()`` method (``ArrayStep``) has it called at the end,
+            and on an error, to hand the weights back to the model's Values.
         progress: show a tqdm bar on stderr with the latest loss.
 
     Returns:
