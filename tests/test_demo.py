@@ -72,7 +72,7 @@ def test_other_data_sets_and_the_progress_bar(tmp_path):
         (["--epochs", "0"], "--epochs: must be at least 1"),
         (["--epochs", "ten"], "--epochs: expected a whole number"),
         (["--dataset", "mnist"], "--dataset: invalid choice: 'mnist'"),
-        (["--seed", "-3"], "--seed: must be 0 or more"),
+        (["--seed", "-3"], "--seed: must be at least 0"),
         (["--frobnicate"], "unrecognized arguments: --frobnicate"),
     ],
 )
