@@ -29,8 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import value_list
 from ..engine import Value
-from ..support.checks import describe, non_negative_number, value_list
+from ..support.checks import describe, non_negative_number
 
 
 class Optimizer(ABC):
