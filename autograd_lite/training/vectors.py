@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+
 def _divide(a: float, b: float) -> float:
     """``a / b`` as numpy gives it: a zero ``b`` makes inf (signed) or nan, not an error."""
     if b:

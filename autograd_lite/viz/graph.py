@@ -231,6 +231,7 @@ def draw_dot(
         scene.arrows.append(style.op_arrow(op, name))
         ordered = v.op in _ORDERED_OPS and n == 2
         for k, parent in enumerate(v.parents):
+            port: int | None
             if v.op == "dot" and n > 1:
                 port, tag = style.term_of(k, n), ""
             else:  # a enters the op from one side and b from the other, each tagged

@@ -33,7 +33,7 @@ for name in ("SGD", "Adam"):
     )
     curve = []
     for _ in range(20):
-        loss = sum((model(xi) - yi) ** 2 for xi, yi in zip(xs, ys))
+        loss = sum((model(xi) - yi) ** 2 for xi, yi in zip(xs, ys, strict=True))
         opt.zero_grad()
         loss.backward()
         opt.step()
