@@ -38,7 +38,7 @@ def text_width(text: str, size: float) -> float:
     """The width in px of ``text`` in Helvetica of ``size`` px.
 
     >>> text_width("data 2", 10.0)
-    30.02
+    27.8
     """
     total = 0
     for ch in text:
