@@ -29,15 +29,17 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Value, topological_order
 from . import layout, page, views
 from .groups import check_model, network_names
 from .recording import MAX_NODES, Recording, record
 from .replay import replay
-from .training import TrainingSession
 from .widget import INSTALL_HINT, make_training_widget, make_widget
+
+if TYPE_CHECKING:  # the training view needs numpy; it is imported when one is made
+    from .training import TrainingSession
 
 __all__ = ["Studio", "TrainingStudio", "studio", "Recording", "record"]
 
@@ -282,6 +284,8 @@ def studio(
         if X is None or y is None:
             raise TypeError("studio: the training view needs both X and y")
         fit_args.pop("progress", None)
+        from .training import TrainingSession
+
         return TrainingStudio(TrainingSession(out, X, y, **fit_args))
     if fit_args:
         raise TypeError(
