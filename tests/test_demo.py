@@ -82,7 +82,7 @@ def test_bad_flags_are_argparse_errors_with_status_2(argv, message, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert message in err
-    # one line, as the README promises, not argparse's usage block before it
+    # one line, as docs/tour.md promises, not argparse's usage block before it
     assert err.startswith("autograd-lite demo: error: ") and err.count("\n") == 1
 
 

@@ -16,7 +16,7 @@ One job per module:
 * :mod:`.layout` — the SVG of a view, with ids the player can find;
 * :mod:`.replay` — the graph again with new leaf values;
 * :mod:`.training` — a network trained a step at a time, in a background thread;
-* :mod:`.widget` — the anywidget views (``pip install 'autograd-lite[studio]'``);
+* :mod:`.widget` — the anywidget views (anywidget comes with the ``[studio]`` extra);
 * :mod:`.page` — the self-contained HTML file;
 * ``static/studio.js``, ``static/training.js`` and ``static/studio.css`` — what the
   browser runs.
