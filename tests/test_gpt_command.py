@@ -131,7 +131,7 @@ def test_batch_seed_and_the_progress_bar(tmp_path):
         (["--steps", "0"], "--steps: must be at least 1, got 0"),
         (["--steps", "many"], "--steps: expected a whole number, got 'many'"),
         (["--batch", "-2"], "--batch: must be at least 1, got -2"),
-        (["--seed", "-1"], "--seed: must be 0 or more, got -1"),
+        (["--seed", "-1"], "--seed: must be at least 0, got -1"),
         (["--temperature", "0"], "--temperature: must be a finite number above 0, got 0"),
         (["--temperature", "warm"], "--temperature: expected a number, got 'warm'"),
         (["--frobnicate"], "unrecognized arguments: --frobnicate"),
@@ -332,7 +332,7 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
         (["--n-head", "x"], "--n-head: expected a whole number, got 'x'"),
         (["--n-layer", "-1"], "--n-layer: must be at least 1, got -1"),
         (["--block-size", "0"], "--block-size: must be at least 1, got 0"),
-        (["--samples", "-3"], "--samples: must be 0 or more, got -3"),
+        (["--samples", "-3"], "--samples: must be at least 0, got -3"),
         (["--scalar", "--tapes"], "not allowed with argument"),
     ],
 )

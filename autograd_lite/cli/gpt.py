@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -60,18 +59,13 @@ from ..training.gpt import (
 )
 from ..training.gpt_arrays import ArrayStep
 from ..training.gpt_arrays import sample as sample_arrays
-from . import whole_number
+from .shell import CommandError, whole_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-USAGE_ERROR = 2
 SAMPLES = 20
 MAX_INPUT_BYTES = 100 * 2**20  # the largest --input file read
-
-
-class CommandError(Exception):
-    """A problem with the command's input or output, reported as one line."""
 
 
 def _temperature(text: str) -> float:
@@ -88,19 +82,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments on ``parser``."""
     parser.add_argument(
         "--steps",
-        type=whole_number(1, "must be at least 1"),
+        type=whole_number(1),
         default=STEPS,
         help=f"training steps (default: {STEPS})",
     )
     parser.add_argument(
         "--batch",
-        type=whole_number(1, "must be at least 1"),
+        type=whole_number(1),
         default=1,
         help="names per step; their losses are averaged (default: 1)",
     )
     parser.add_argument(
         "--seed",
-        type=whole_number(0, "must be 0 or more"),
+        type=whole_number(0),
         default=DEFAULT_SEED,
         help=f"seed of the shuffle, the initial weights and the samples (default: {DEFAULT_SEED})",
     )
@@ -116,7 +110,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path("autograd_lite_output") / "gpt",
         help="folder for model.json and loss_curve.png (default: autograd_lite_output/gpt)",
     )
-    at_least_1 = whole_number(1, "must be at least 1")
+    at_least_1 = whole_number(1)
     parser.add_argument("--n-embd", type=at_least_1, default=16, help="width (default: 16)")
     parser.add_argument(
         "--n-head",
@@ -139,7 +133,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--samples",
-        type=whole_number(0, "must be 0 or more"),
+        type=whole_number(0),
         default=SAMPLES,
         help=f"how many documents to sample (default: {SAMPLES})",
     )
@@ -166,16 +160,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train, sample, report and write the files; returns the exit status (0, or 2)."""
-    try:
-        return _run(args)
-    except CommandError as e:
-        line = " ".join(str(e).split())  # always exactly one line
-        print(f"autograd-lite gpt: error: {line}", file=sys.stderr)
-        return USAGE_ERROR
+    """Train, sample, report and write the files; returns the exit status (0).
 
-
-def _run(args: argparse.Namespace) -> int:
+    Raises:
+        CommandError: for a bad size or input, a missing model (``--sample-only``), an
+            output folder it cannot make or write, or a failed training.
+    """
     if args.n_embd % args.n_head:
         raise CommandError(f"--n-head ({args.n_head}) must divide --n-embd ({args.n_embd})")
     docs, what = _documents(args.input)
