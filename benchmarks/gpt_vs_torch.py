@@ -55,6 +55,7 @@ class Run:
 
     to_last_sample: float
     to_exit: float
+    training: float  # the seconds of the training loop, as the process prints them
     mean_loss: float
     samples: list[str]
 
@@ -77,7 +78,15 @@ def run(argv: list[str]) -> Run:
     mean = re.search(r"mean of the last \d+ steps (\d+\.\d+)", text)
     assert mean is not None, text
     samples = re.findall(r"^sample +\d+: (.*)$", text, flags=re.M)
-    return Run(last_sample - started, ended - started, float(mean.group(1)), samples)
+    training = re.search(r"trained in (\d+\.\d+) s", text)
+    assert training is not None, text
+    return Run(
+        last_sample - started,
+        ended - started,
+        float(training.group(1)),
+        float(mean.group(1)),
+        samples,
+    )
 
 
 def command(out: Path, steps: int, n_embd: int, n_layer: int) -> list[str]:
@@ -119,7 +128,8 @@ def part_1(out: Path, rounds: int, steps: int) -> None:
     print(f"1. microgpt's recipe, {steps:,} steps, end to end, {rounds} runs of each in turns")
     print("   | | autograd-lite gpt | PyTorch eager |")
     print("   |---|---|---|")
-    for what, label in (("to_last_sample", "to the last sample"), ("to_exit", "to exit")):
+    rows = [("to_last_sample", "to the last sample"), ("to_exit", "to exit")]
+    for what, label in [*rows, ("training", "of which the training loop")]:
         cells = [
             ", ".join(f"{getattr(r, what):.2f}" for r in runs) for runs in (pair.ours, pair.torch)
         ]

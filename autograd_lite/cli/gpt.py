@@ -223,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
     last = losses[-LAST:]
     print(
         f"final loss {losses[-1]:.4f}; mean of the last {len(last)} steps "
-        f"{statistics.fmean(last):.6f} (trained in {seconds:.1f} s)"
+        f"{statistics.fmean(last):.6f} (trained in {seconds:.2f} s)"
     )
     _print_samples(model, tokenizer, args, rng)
 
