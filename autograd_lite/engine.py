@@ -494,19 +494,18 @@ def _leaf(data: float, label: str = "") -> Value:
 
 def _unary(prim: Primitive, a: Value) -> Value:
     x = a._data
-    out = prim.forward(x)
     kind = type(a)
     node = _new(Value if kind is Value else kind.op_result_class)
-    node._data = out
     node.grad = 0.0
     node.label = ""
     node._buffer = 0.0
     node._parent2 = None
     if not _grad_modes or is_recording():
+        node._data, node._local1 = prim.run(x)
         node._parent1 = a
-        (node._local1,) = prim.local(FLOAT_OPS, x, out)
         node._prim = prim
     else:
+        node._data = prim.forward(x)
         node._parent1 = node._prim = None
     return node
 
@@ -514,18 +513,17 @@ def _unary(prim: Primitive, a: Value) -> Value:
 def _binary(prim: Primitive, a: Value, b: Value, kind: type[Value] = Value) -> Value:
     x = a._data
     y = b._data
-    out = prim.forward(x, y)
     node = _new(kind)
-    node._data = out
     node.grad = 0.0
     node.label = ""
     node._buffer = 0.0
     if not _grad_modes or is_recording():
+        node._data, node._local1, node._local2 = prim.run(x, y)
         node._parent1 = a
         node._parent2 = b
-        node._local1, node._local2 = prim.local(FLOAT_OPS, x, y, out)
         node._prim = prim
     else:
+        node._data = prim.forward(x, y)
         node._parent1 = node._parent2 = node._prim = None
     return node
 
@@ -535,10 +533,7 @@ def _with_number(op: WithNumber, a: Value, number: float, kind: type[Value] = Va
 
     The number is kept in the node rather than in a leaf of its own.
     """
-    prim = op.binary
-    x = a._data
-    first = op.number_first
-    out = prim.forward(number, x) if first else prim.forward(x, number)
+    out, local = op.run(a._data, number)  # the binary formulas, with the number in its place
     node = _new(kind)
     node._data = out
     node.grad = 0.0
@@ -548,11 +543,7 @@ def _with_number(op: WithNumber, a: Value, number: float, kind: type[Value] = Va
     if not _grad_modes or is_recording():
         node._parent1 = a
         node._number = number
-        # the binary formula's derivative for the Value's side (WithNumber.local, inline)
-        if first:
-            node._local1 = prim.local(FLOAT_OPS, number, x, out)[1]
-        else:
-            node._local1 = prim.local(FLOAT_OPS, x, number, out)[0]
+        node._local1 = local
         node._prim = op
     else:
         node._parent1 = node._prim = None
@@ -666,6 +657,134 @@ def _compared(other: object) -> float | int | None:
 
 
 Value.op_result_class = Value  # see _kind
+
+
+# --- 3b. the operators, generated from the table's formulas -----------------------------
+# Speed trick: the operators and functions above are written plainly (an operator calls
+# a node maker, which calls the row's ``run``); here each is replaced by a function
+# generated from its row's text (primitives.row), with the domain check, the forward and
+# the local derivatives inline, so that an op is one Python call. Same numbers, same
+# errors (tests/test_generated.py holds each to the plain makers). Measured on
+# benchmarks/ops.py: see the figures in its docstring.
+
+_GENERATED_BINARY = (
+    ("__add__", ADD, False), ("__radd__", ADD, True),
+    ("__sub__", SUB, False), ("__rsub__", SUB, True),
+    ("__mul__", MUL, False), ("__rmul__", MUL, True),
+    ("__truediv__", DIV, False), ("__rtruediv__", DIV, True),
+)  # fmt: skip
+_GENERATED_UNARY = (
+    ("__neg__", P.NEG), ("__abs__", P.ABS), ("abs", P.ABS), ("exp", P.EXP), ("log", P.LOG),
+    ("tanh", P.TANH), ("sigmoid", P.SIGMOID), ("softplus", P.SOFTPLUS), ("relu", P.RELU),
+    ("sin", P.SIN), ("cos", P.COS), ("sqrt", P.SQRT),
+)  # fmt: skip
+
+
+def _int_operand(n: int, op: str) -> float:
+    """An int operand as a float, or the ValueError naming ``op`` beyond a float's range."""
+    try:
+        return float(n)
+    except OverflowError:
+        return _as_float(n, op)
+
+
+def _node_source(formulas: P.Formulas, parents: str, locals_: str, prim: str, kind: str) -> str:
+    """The body that computes a node from its inputs (already named as the row names them)."""
+    f = formulas
+    fill = "".join(f"        node.{slot} = {value}\n" for slot, value in zip(
+        ("_local1", "_local2"), locals_.split("|"), strict=False))  # fmt: skip
+    nones = "node._parent1 = node._parent2 = node._prim = None" if "_parent2" in parents else (
+        "node._parent1 = node._prim = None")  # fmt: skip
+    return (
+        P.domain_check_source(f, "    ")
+        + f"    out = {f.forward}\n"
+        + f"    node = _new({kind})\n"
+        + '    node._data = out\n    node.grad = 0.0\n    node.label = ""\n'
+        + "    node._buffer = 0.0\n"
+        + ("" if "_parent2" in parents else "    node._parent2 = None\n")
+        + "    if not _grad_modes or is_recording():\n"
+        + "".join(f"        node.{line}\n" for line in parents.split("|"))
+        + fill
+        + f"        node._prim = {prim}\n"
+        + f"    else:\n        {nones}\n"
+        + "    return node\n"
+    )
+
+
+def _indented(source: str) -> str:
+    return "".join(f"    {line}\n" if line else "\n" for line in source.splitlines())
+
+
+def _binary_operator_source(method: str, prim: Primitive, reflected: bool) -> str:
+    """``method`` of Value for a binary row: Value with Value, and with a plain number."""
+    f = prim.formulas
+    assert f is not None
+    a, b = f.inputs
+    la, lb = f.local
+    number = f"    {a} = other if kind is float else _int_operand(other, NAME)\n"
+    lines = ["def generated(self, other):\n", "    kind = other.__class__\n"]
+    if not reflected:
+        lines += [
+            "    if kind is Value:\n",
+            _indented(f"    {a} = self._data\n    {b} = other._data\n"
+                      + _node_source(f, "_parent1 = self|_parent2 = other", f"{la}|{lb}",
+                                     "PRIM", "Value")),
+            "    if kind is float or kind is int:\n",
+            _indented(f"    {a} = self._data\n" + number.replace(f"{a} =", f"{b} =")
+                      + _node_source(f, "_parent1 = self|_number = " + b, la,
+                                     "WITH_NUMBER", "Value")),
+            "    return _operate(PRIM, self, other)\n",
+        ]  # fmt: skip
+    else:
+        lines += [
+            "    if kind is float or kind is int:\n",
+            _indented(number + f"    {b} = self._data\n"
+                      + _node_source(f, "_parent1 = self|_number = " + a, lb,
+                                     "WITH_NUMBER", "Value")),
+            "    return _reflected(PRIM, other, self)\n",
+        ]  # fmt: skip
+    return "".join(lines)
+
+
+def _unary_function_source(method: str, prim: Primitive) -> str:
+    """``method`` of Value for a unary row (a Tracer makes a Tracer, as in _unary)."""
+    f = prim.formulas
+    assert f is not None
+    (x,) = f.inputs
+    return (
+        f"def generated(self):\n    {x} = self._data\n    kind = self.__class__\n"
+        + _node_source(f, "_parent1 = self", f.local[0], "PRIM",
+                       "Value if kind is Value else kind.op_result_class")
+    )  # fmt: skip
+
+
+def _generate(method: str, source: str, prim: Primitive, with_number: Any = None) -> Any:
+    assert prim.formulas is not None
+    namespace = {
+        **prim.formulas.names, "ops": FLOAT_OPS, "error": prim.error, "PRIM": prim,
+        "WITH_NUMBER": with_number, "NAME": prim.name, "Value": Value, "_new": _new,
+        "_grad_modes": _grad_modes, "is_recording": is_recording, "_operate": _operate,
+        "_reflected": _reflected, "_int_operand": _int_operand,
+    }  # fmt: skip
+    exec(compile(source, f"<Value.{method}, generated from the row {prim.name!r}>", "exec"),  # noqa: S102
+         namespace)  # fmt: skip
+    generated = namespace["generated"]  # (a name no formula uses: `exp` is one of theirs)
+    plain = Value.__dict__[method]
+    generated.__name__ = method
+    generated.__doc__ = plain.__doc__
+    generated.__qualname__ = f"Value.{method}"
+    generated.__annotations__ = plain.__annotations__
+    generated.plain = plain  # the readable version it replaces, for the tests
+    return generated
+
+
+def _install_generated_methods() -> None:
+    for method, prim, reflected in _GENERATED_BINARY:
+        table = P.NUMBER_FIRST if reflected else P.NUMBER_SECOND
+        source = _binary_operator_source(method, prim, reflected)
+        setattr(Value, method, _generate(method, source, prim, table[prim]))
+    for method, prim in _GENERATED_UNARY:
+        setattr(Value, method, _generate(method, _unary_function_source(method, prim), prim))
 
 
 # --- 4. the fast reverse pass ---------------------------------------------------------
@@ -789,23 +908,39 @@ def _propagate(internal: list[Value], leaves: list[Value], seed: float, into_gra
     Hold ``_one_pass_at_a_time`` while calling it.
     """
     (internal or leaves)[-1]._buffer = seed
+    # Speed trick: the loop is written twice, with and without ``.grad +=``, rather than
+    # testing ``into_grad`` at every node (backward 0.345 -> 0.32 µs a node on ops.py).
+    if into_grad:
+        for node in reversed(internal):
+            g = node._buffer
+            node.grad += g
+            node._parent1._buffer += node._local1 * g  # type: ignore[union-attr]
+            b = node._parent2
+            if b is not None:
+                if b is MANY_PARENTS:
+                    _many_parents(node, g)
+                else:
+                    b._buffer += node._local2 * g
+        for node in leaves:
+            node.grad += node._buffer
+        return
     for node in reversed(internal):
         g = node._buffer
-        if into_grad:
-            node.grad += g
         node._parent1._buffer += node._local1 * g  # type: ignore[union-attr]
         b = node._parent2
         if b is not None:
-            if b is MANY_PARENTS:  # the other parents of a node of many
-                parents_and_locals = zip(*node._local2, strict=True)
-                next(parents_and_locals)  # the first parent had its share above
-                for p, local in parents_and_locals:
-                    p._buffer += local * g
+            if b is MANY_PARENTS:
+                _many_parents(node, g)
             else:
                 b._buffer += node._local2 * g
-    if into_grad:
-        for node in leaves:
-            node.grad += node._buffer
+
+
+def _many_parents(node: Value, g: float) -> None:
+    """The chain rule into the parents of a node of many after its first (see _propagate)."""
+    parents_and_locals = zip(*node._local2, strict=True)
+    next(parents_and_locals)  # the first parent had its share with the others
+    for p, local in parents_and_locals:
+        p._buffer += local * g
 
 
 def gradients(root: Value, seed: float = 1.0) -> dict[Value, float]:
@@ -921,3 +1056,6 @@ class no_grad(recording):  # noqa: N801 - the name PyTorch users know
 def as_values(xs: Sequence[Any]) -> list[Value]:
     """Each item as a Value (numbers become leaves)."""
     return [x if isinstance(x, Value) else Value(x) for x in xs]
+
+
+_install_generated_methods()  # (section 3b; here, once grad mode's names exist)
