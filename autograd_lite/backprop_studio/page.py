@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..files import write_atomically
+from ..support.files import write_atomically
 
 
 def static_text(name: str) -> str:

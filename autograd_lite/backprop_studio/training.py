@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import train
 from ..compiler import TracingError, compile
 from ..engine import Value, gradients, topological_order
-from ..optim import Adam
+from ..training import train
+from ..training.optim import Adam
 from .groups import check_model, neuron_groups
 
 GRID = 40  # the decision boundary is drawn from GRID × GRID predictions
