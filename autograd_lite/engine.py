@@ -746,6 +746,7 @@ def _generate(method: str, source: str, prim: Primitive, with_number: Any = None
         "WITH_NUMBER": with_number, "NAME": prim.name, "Value": Value, "_new": _new,
         "_grad_modes": _grad_modes, "is_recording": is_recording, "_operate": _operate,
         "_reflected": _reflected, "_int_operand": _int_operand,
+        "__name__": P.__name__,  # code of the table's: its domain errors are a primitive's
     }  # fmt: skip
     exec(compile(source, f"<Value.{method}, generated from the row {prim.name!r}>", "exec"),  # noqa: S102
          namespace)  # fmt: skip

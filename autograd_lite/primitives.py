@@ -193,7 +193,7 @@ def _run(forward: Forward, local: Callable[..., tuple[Any, ...]]) -> Callable[..
 def _generated(source: str, prim: Primitive) -> Callable[..., Any]:
     """The function defined by ``source``, evaluated among the row's names."""
     assert prim.formulas is not None
-    namespace = {**prim.formulas.names, "ops": FLOAT_OPS, "error": prim.error}
+    namespace = {**prim.formulas.names, "ops": FLOAT_OPS, "error": prim.error, "__name__": __name__}
     exec(compile(source, f"<the row {prim.name!r}>", "exec"), namespace)  # noqa: S102
     return namespace["generated"]  # type: ignore[no-any-return]
 
