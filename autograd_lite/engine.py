@@ -616,7 +616,7 @@ def make_node(
             made = type(parent).op_result_class
     if isinstance(prim, WithNumber):
         return _with_number(prim, parents[0], number, made)  # type: ignore[arg-type]
-    if prim.arity is None:  # dot, sum: any number of parents
+    if prim.arity is None or len(parents) > 2:  # dot, sum; a learner's op of three or more
         return _many(prim, tuple(parents))
     if len(parents) == 1:
         return _unary(prim, parents[0])

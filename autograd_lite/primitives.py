@@ -128,6 +128,10 @@ class Primitive:
             )
             self.run = _run(self.forward, local)
 
+    # What tells two rows of one name and parameters apart: nothing for the table's
+    # (equal rows compute alike); a learner's ops have their own (two may share a name).
+    identity: Any = None
+
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
         return f"Primitive({self.name!r}{extra})"
@@ -531,6 +535,8 @@ class WithNumber:
         self.run: Callable[[float, float], tuple[float, Any]] = _generated(
             _with_number_run_source(binary, number_first), binary
         )
+
+    identity: Any = None  # (as Primitive's)
 
     def operands(self, x: Any, number: Any) -> tuple[Any, Any]:
         """The binary primitive's operands, in its order."""
