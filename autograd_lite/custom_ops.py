@@ -55,7 +55,7 @@ class LearnerPrimitive(Primitive):
 
     __slots__ = ("module", "op")
 
-    module: str  # where its forward was written: where pickle looks for the op
+    module: str  # the module that made it: where pickle looks for the op
     op: Op  # the callable that makes its nodes
 
     @property
@@ -226,7 +226,8 @@ def primitive(
         error,
         arity=arity,
     )
-    prim.module = getattr(forward, "__module__", None) or "__main__"
+    # the module whose code calls ag.primitive: where the op is assigned to a name
+    prim.module = sys._getframe(1).f_globals.get("__name__", "__main__")
     op = Op(prim)
     prim.op = op
     return op

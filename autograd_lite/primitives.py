@@ -105,7 +105,8 @@ class Primitive:
     ) -> None:
         self.name = name
         self.compute = forward
-        self.array = array
+        # None for a learner's op made without one, which the compiler refuses first
+        self.array: Callable[..., Any] = array  # type: ignore[assignment]
         self.local = local
         self.outside = outside
         self.error = error
