@@ -755,6 +755,7 @@ def _generate(method: str, source: str, prim: Primitive, with_number: Any = None
     generated.__name__ = method
     generated.__doc__ = plain.__doc__
     generated.__qualname__ = f"Value.{method}"
+    generated.__module__ = __name__  # found again here by pickle (nn keeps Value.tanh)
     generated.__annotations__ = plain.__annotations__
     generated.plain = plain  # the readable version it replaces, for the tests
     return generated

@@ -76,3 +76,10 @@ def test_a_row_runs_its_forward_domain_and_derivatives_in_one_call():
         P.LOG.run(-1.0)
     assert P.TANH.formulas.local == ("1 - out * out",)
     assert math.isclose(P.TANH.run(0.5)[1], 1 - math.tanh(0.5) ** 2)
+
+
+def test_a_generated_method_pickles_by_its_name_on_value():
+    import pickle
+
+    assert pickle.loads(pickle.dumps(Value.tanh)) is Value.tanh
+    assert pickle.loads(pickle.dumps(Value.__add__)) is Value.__add__
