@@ -103,7 +103,6 @@ class Value:
         "grad",
         "_data",
         "_prim",
-        "_number",
         "label",
         "__weakref__",
     )
@@ -117,8 +116,8 @@ class Value:
     _parent2: Value | None  # the second parent; None for a leaf or an op of one Value;
     #   MANY_PARENTS for a node of more than two (see _many)
     _local1: float  # d self / d _parent1, recorded in the forward pass
-    _local2: Any  # d self / d _parent2; for MANY_PARENTS, (all parents, all locals)
-    _number: float  # the plain number of a WithNumber op (the 2 of ``v * 2``)
+    _local2: Any  # d self / d _parent2; for MANY_PARENTS, (all parents, all locals); for
+    #   an op with a plain number (a WithNumber: ``v * 2``), which has no _parent2, the 2
     _buffer: float  # the gradient of the reverse pass that last reached this node
     op_result_class: ClassVar[type[Value]]  # the class of the nodes ops make from it
 
@@ -165,7 +164,7 @@ class Value:
     @property
     def number(self) -> float | None:
         """The plain number the op took besides its parents (the 2 of ``v * 2``), or None."""
-        return self._number if isinstance(self._prim, WithNumber) else None
+        return self._local2 if isinstance(self._prim, WithNumber) else None  # type: ignore[no-any-return]
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -523,7 +522,7 @@ def _with_number(op: WithNumber, a: Value, number: float, kind: type[Value] = Va
     node._parent2 = None
     if not _grad_modes or is_recording():
         node._parent1 = a
-        node._number = number
+        node._local2 = number
         node._local1 = local
         node._prim = op
     else:
@@ -712,7 +711,7 @@ def _binary_operator_source(method: str, prim: Primitive, reflected: bool) -> st
                                      "PRIM", "Value")),
             "    if kind is float or kind is int:\n",
             _indented(f"    {a} = self._data\n" + number.replace(f"{a} =", f"{b} =")
-                      + _node_source(f, "_parent1 = self|_number = " + b, la,
+                      + _node_source(f, "_parent1 = self|_local2 = " + b, la,
                                      "WITH_NUMBER", "Value")),
             "    return _operate(PRIM, self, other)\n",
         ]  # fmt: skip
@@ -720,7 +719,7 @@ def _binary_operator_source(method: str, prim: Primitive, reflected: bool) -> st
         lines += [
             "    if kind is float or kind is int:\n",
             _indented(number + f"    {b} = self._data\n"
-                      + _node_source(f, "_parent1 = self|_number = " + a, lb,
+                      + _node_source(f, "_parent1 = self|_local2 = " + a, lb,
                                      "WITH_NUMBER", "Value")),
             "    return _reflected(PRIM, other, self)\n",
         ]  # fmt: skip
