@@ -37,8 +37,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import primitives as P
-from .engine import Value, _as_float, make_node
-from .forward import Dual, _apply
+from .engine import Value, as_float, make_node
+from .forward import Dual, apply_primitive
 from .primitives import FLOAT_OPS, Primitive
 
 __all__ = ["Op", "primitive"]
@@ -129,7 +129,7 @@ class Op:
             duals = [
                 x if isinstance(x, Dual) else Dual(self._number(x, i)) for i, x in enumerate(inputs)
             ]
-            return _apply(self.primitive, *duals)
+            return apply_primitive(self.primitive, *duals)
         parents = [
             x if isinstance(x, Value) else Value(self._number(x, i)) for i, x in enumerate(inputs)
         ]
@@ -137,7 +137,7 @@ class Op:
 
     def _number(self, x: object, i: int) -> float:
         try:
-            return _as_float(x, f"{self.name}: input {i}")
+            return as_float(x, f"{self.name}: input {i}")
         except TypeError:
             raise TypeError(
                 f"{self.name}: input {i} must be a Value, a Dual or a real number, "
@@ -307,7 +307,7 @@ def _checked_forward(forward: Callable[..., Any], name: str) -> Callable[..., fl
         if out.__class__ is float:
             return out  # type: ignore[no-any-return]
         try:
-            return _as_float(out)
+            return as_float(out)
         except (TypeError, ValueError):
             raise TypeError(
                 f"{name}: forward must return a real number, got {type(out).__name__} "
@@ -342,7 +342,7 @@ def _checked_local(local: Callable[..., Any], name: str, arity: int) -> Callable
             for i, d in enumerate(derivatives):
                 if d.__class__ is not float:
                     try:
-                        _as_float(d)
+                        as_float(d)
                     except (TypeError, ValueError):
                         raise TypeError(
                             f"{name}: local's derivative {i} must be a real number on floats, "

@@ -17,7 +17,6 @@ Read this file top to bottom:
 
 from __future__ import annotations
 
-import numbers
 import threading
 import weakref
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from typing import Any, ClassVar, TypeAlias
 
 from . import primitives as P
 from .primitives import ADD, DIV, FLOAT_OPS, MUL, SUB, Primitive, WithNumber
+from .support.checks import real_number
 
 Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
@@ -114,7 +114,7 @@ class Value:
     _prim: Primitive | WithNumber | None  # what made this node; None for a leaf
     _parent1: Value | None  # the first parent; None for a leaf
     _parent2: Value | None  # the second parent; None for a leaf or an op of one Value;
-    #   MANY_PARENTS for a node of more than two (see _many)
+    #   MANY_PARENTS for a node of more than two (see many_node)
     _local1: float  # d self / d _parent1, recorded in the forward pass
     _local2: Any  # d self / d _parent2; for MANY_PARENTS, (all parents, all locals); for
     #   an op with a plain number (a WithNumber: ``v * 2``), which has no _parent2, the 2
@@ -122,7 +122,7 @@ class Value:
     op_result_class: ClassVar[type[Value]]  # the class of the nodes ops make from it
 
     def __init__(self, x: Number, label: str = "") -> None:
-        self._data = _as_float(x)
+        self._data = as_float(x)
         self.grad = 0.0
         self.label = label
         self._buffer = 0.0
@@ -137,7 +137,7 @@ class Value:
 
     @data.setter
     def data(self, x: Number) -> None:
-        self._data = _as_float(x, "Value.data")
+        self._data = as_float(x, "Value.data")
 
     @property
     def op(self) -> str:
@@ -181,7 +181,7 @@ class Value:
 
     def __add__(self, other: Operand) -> Value:
         if other.__class__ is Value:
-            return _binary(ADD, self, other)
+            return binary_node(ADD, self, other)
         return _operate(ADD, self, other)
 
     def __radd__(self, other: Operand) -> Value:
@@ -189,7 +189,7 @@ class Value:
 
     def __sub__(self, other: Operand) -> Value:
         if other.__class__ is Value:
-            return _binary(SUB, self, other)
+            return binary_node(SUB, self, other)
         return _operate(SUB, self, other)
 
     def __rsub__(self, other: Operand) -> Value:
@@ -197,7 +197,7 @@ class Value:
 
     def __mul__(self, other: Operand) -> Value:
         if other.__class__ is Value:
-            return _binary(MUL, self, other)
+            return binary_node(MUL, self, other)
         return _operate(MUL, self, other)
 
     def __rmul__(self, other: Operand) -> Value:
@@ -205,7 +205,7 @@ class Value:
 
     def __truediv__(self, other: Operand) -> Value:
         if other.__class__ is Value:
-            return _binary(DIV, self, other)
+            return binary_node(DIV, self, other)
         return _operate(DIV, self, other)
 
     def __rtruediv__(self, other: Operand) -> Value:
@@ -215,9 +215,9 @@ class Value:
         if modulo is not None:
             return NotImplemented
         if isinstance(other, Value):
-            return _binary(P.POW, self, other, type(other).op_result_class)
+            return binary_node(P.POW, self, other, type(other).op_result_class)
         try:
-            n = _as_float(other, "**")
+            n = as_float(other, "**")
         except TypeError:
             return NotImplemented
         return _unary(P.pow_by_constant(n), self)
@@ -262,7 +262,7 @@ class Value:
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """self for self > 0, else slope * self; its derivative at 0 is ``slope``."""
-        return _unary(P.leaky_relu(_as_float(slope, "leaky_relu: slope")), self)
+        return _unary(P.leaky_relu(as_float(slope, "leaky_relu: slope")), self)
 
     def sin(self) -> Value:
         """Sine (radians)."""
@@ -320,14 +320,14 @@ class Value:
         so gradients accumulate across calls and a second pass from an overlapping
         graph is exact. Passes in different threads over shared nodes take turns.
         """
-        seed = _as_float(grad, "backward: grad")
+        seed = as_float(grad, "backward: grad")
         with _one_pass_at_a_time:
             _propagate(*_walk(self), seed, into_grad=True)
         last_seed[self] = seed
 
     def detach(self) -> Value:
         """A new leaf holding the same number, cut off from this graph."""
-        return _leaf(self._data)
+        return new_leaf(self._data)
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0.0 on every node of this node's graph."""
@@ -405,43 +405,26 @@ class Value:
 # --- 3. the node makers --------------------------------------------------------------
 
 
-def _as_float(x: object, what: str = "Value") -> float:
-    """Convert a real number to float, or raise TypeError naming its type.
+def as_float(x: object, what: str = "Value") -> float:
+    """``x`` as a float by the package's one rule (:func:`~.support.checks.real_number`).
 
     ``what`` names the function and argument in the error, e.g. ``"backward: grad"``.
     An int beyond the range of a float (10**400) is a ValueError, not an OverflowError.
     """
-    kind = type(x)
-    if kind is float:
+    if x.__class__ is float:
         return x  # type: ignore[return-value]
-    if kind is int or kind is bool or isinstance(x, numbers.Real):
-        try:
-            return float(x)  # type: ignore[arg-type]
-        except OverflowError:
-            raise ValueError(f"{what}: {_too_big(x)} is beyond the range of a float") from None
-    if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):  # not numbers.Real
-        return float(bool(x))
-    raise TypeError(
-        f"{what} needs a real number (int, float, bool or a numpy real scalar), got {kind.__name__}"
-    )
+    return real_number(x, what)
 
 
-def _too_big(x: object) -> str:
-    """A short name for a huge int (printing all its digits could itself fail)."""
-    if isinstance(x, int):
-        return f"the integer {'-' if x < 0 else ''}10**{int(abs(x).bit_length() * 0.30103)}..."
-    return repr(x)
-
-
-def _number(x: object, op: str) -> float | None:
+def plain_number(x: object, op: str) -> float | None:
     """``x`` as a float if it is a real number (not a Value), else None."""
     kind = x.__class__
     if kind is float:
         return x  # type: ignore[return-value]
     try:
-        return float(x) if kind is int else _as_float(x, op)  # type: ignore[arg-type]
+        return float(x) if kind is int else as_float(x, op)  # type: ignore[arg-type]
     except OverflowError:  # an int beyond the range of a float
-        return _as_float(x, op)  # raises the ValueError that names the op
+        return as_float(x, op)  # raises the ValueError that names the op
     except TypeError:  # not a number (a Value, a string): the operator says NotImplemented
         return None
 
@@ -450,7 +433,7 @@ def _number(x: object, op: str) -> float | None:
 _new = object.__new__
 
 
-def _leaf(data: float, label: str = "") -> Value:
+def new_leaf(data: float, label: str = "") -> Value:
     node = _new(Value)
     node._data = data
     node.grad = 0.0
@@ -469,7 +452,7 @@ def _leaf(data: float, label: str = "") -> Value:
 # Tracer for a Tracer), since nn calls activations unbound (``Value.relu(v)``); an
 # operator is told, since a Tracer on either side reaches its own operator methods first
 # (Python gives a subclass's reflected operator priority), and they pass ``kind``.
-# Measured: asking the class in _binary too cost 12% of its time.
+# Measured: asking the class in binary_node too cost 12% of its time.
 
 
 def _unary(prim: Primitive, a: Value) -> Value:
@@ -490,7 +473,7 @@ def _unary(prim: Primitive, a: Value) -> Value:
     return node
 
 
-def _binary(prim: Primitive, a: Value, b: Value, kind: type[Value] = Value) -> Value:
+def binary_node(prim: Primitive, a: Value, b: Value, kind: type[Value] = Value) -> Value:
     x = a._data
     y = b._data
     node = _new(kind)
@@ -508,7 +491,7 @@ def _binary(prim: Primitive, a: Value, b: Value, kind: type[Value] = Value) -> V
     return node
 
 
-def _with_number(op: WithNumber, a: Value, number: float, kind: type[Value] = Value) -> Value:
+def number_node(op: WithNumber, a: Value, number: float, kind: type[Value] = Value) -> Value:
     """The node for ``a op number``, or ``number op a`` when ``op.number_first``.
 
     The number is kept in the node rather than in a leaf of its own.
@@ -543,7 +526,7 @@ MANY_PARENTS._buffer = None  # type: ignore[assignment]  # never a pass's zero: 
 MANY_PARENTS._parent1 = MANY_PARENTS._parent2 = MANY_PARENTS._prim = None
 
 
-def _many(prim: Primitive, parents: tuple[Value, ...]) -> Value:
+def many_node(prim: Primitive, parents: tuple[Value, ...]) -> Value:
     """The node of a primitive of any number of inputs (``dot``, ``sum``), one or more.
 
     One or two parents fill the slots as a unary or binary node does; more take the
@@ -583,21 +566,21 @@ def _operate(prim: Primitive, a: Value, other: object) -> Value:
     """``a prim other`` for an ``other`` that is not exactly a Value (NotImplemented if
     it is not a number either)."""
     if isinstance(other, Value):  # a subclass: a Tracer on the right makes a Tracer
-        return _binary(prim, a, other, type(other).op_result_class)
-    number = _number(other, prim.name)
+        return binary_node(prim, a, other, type(other).op_result_class)
+    number = plain_number(other, prim.name)
     if number is None:
         return NotImplemented
-    return _with_number(P.NUMBER_SECOND[prim], a, number)
+    return number_node(P.NUMBER_SECOND[prim], a, number)
 
 
 def _reflected(prim: Primitive, other: object, a: Value) -> Value:
     """``other prim a``, for the reflected operators (``2 - v``)."""
     if isinstance(other, Value):
-        return _binary(prim, other, a, type(other).op_result_class)
-    number = _number(other, prim.name)
+        return binary_node(prim, other, a, type(other).op_result_class)
+    number = plain_number(other, prim.name)
     if number is None:
         return NotImplemented
-    return _with_number(P.NUMBER_FIRST[prim], a, number)
+    return number_node(P.NUMBER_FIRST[prim], a, number)
 
 
 def make_node(
@@ -614,13 +597,13 @@ def make_node(
         if type(parent).op_result_class is not Value:
             made = type(parent).op_result_class
     if isinstance(prim, WithNumber):
-        return _with_number(prim, parents[0], number, made)  # type: ignore[arg-type]
+        return number_node(prim, parents[0], number, made)  # type: ignore[arg-type]
     if prim.arity is None or len(parents) > 2:  # dot, sum; a learner's op of three or more
-        return _many(prim, tuple(parents))
+        return many_node(prim, tuple(parents))
     if len(parents) == 1:
         return _unary(prim, parents[0])
     if len(parents) == 2:
-        return _binary(prim, parents[0], parents[1], made)
+        return binary_node(prim, parents[0], parents[1], made)
     raise ValueError(f"make_node: {prim!r} takes one or two parents, got {len(parents)}")
 
 
@@ -633,7 +616,7 @@ def _compared(other: object) -> float | int | None:
         return other._data
     if isinstance(other, int):
         return other
-    return _number(other, "comparison")
+    return plain_number(other, "comparison")
 
 
 Value.op_result_class = Value  # see _kind
@@ -665,7 +648,7 @@ def _int_operand(n: int, op: str) -> float:
     try:
         return float(n)
     except OverflowError:
-        return _as_float(n, op)
+        return as_float(n, op)
 
 
 def _node_source(formulas: P.Formulas, parents: str, locals_: str, prim: str, kind: str) -> str:

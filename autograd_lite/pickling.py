@@ -21,7 +21,7 @@ from __future__ import annotations
 import copyreg
 from typing import Any
 
-from .engine import Value, _leaf, is_recording, make_node, recording
+from .engine import Value, is_recording, make_node, new_leaf, recording
 from .primitives import Primitive, WithNumber
 
 __all__ = ["reduce_value"]
@@ -110,7 +110,7 @@ def _unpickle(
 ) -> Value:
     """The node a pickle describes, made again by its node maker."""
     if prim is None or not parents:
-        node = _leaf(data, label)
+        node = new_leaf(data, label)
     else:
         if not is_recording():  # unpickled under no_grad: the graph is restored all the same
             with recording(True):

@@ -62,9 +62,9 @@ def test_every_generated_method_keeps_its_docstring_and_name():
 
 
 def test_an_int_beyond_a_float_names_the_op():
-    with pytest.raises(ValueError, match=r"\*: the integer 10\*\*400"):
+    with pytest.raises(ValueError, match=r"\*: an int of about 401 digits"):
         Value(1.0) * 10**400
-    with pytest.raises(ValueError, match=r"-: the integer 10\*\*400"):
+    with pytest.raises(ValueError, match=r"-: an int of about 401 digits"):
         10**400 - Value(1.0)
 
 
