@@ -191,8 +191,7 @@ def _run(forward: Forward, local: Callable[..., tuple[Any, ...]]) -> Callable[..
 # --- code generated from a row's formulas -------------------------------------------
 # Speed trick: a row written as text gives its float forward, its domain check and its
 # local derivatives as one generated function (``run``), and the engine generates its
-# operators with the formulas inline (engine.py, "generated node makers"); measured on
-# benchmarks/ops.py, see the numbers there.
+# operators with the formulas inline (engine.py, section 3b, where its payoff is given).
 
 
 def _generated(source: str, prim: Primitive) -> Callable[..., Any]:
