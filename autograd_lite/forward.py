@@ -44,7 +44,7 @@ from typing import TypeAlias
 
 from . import primitives as P
 from .arguments import Number, call, input_leaves, point_of, same_length
-from .engine import Value
+from .engine import Value, topological_order
 from .explain import html_table, number_text
 from .primitives import FLOAT_OPS, Primitive, WithNumber
 from .support.checks import real_number, real_numbers
@@ -265,27 +265,11 @@ class Dual:
 def graph_order(outputs: Sequence[Value]) -> list[Value]:
     """Every node the outputs depend on, each after all of its parents, outputs included.
 
-    One depth-first walk from all of the outputs at once, with an explicit stack (so a
-    graph of any depth works): a node is emitted when the last of its parents has been.
+    The library's one topological order (:func:`autograd_lite.engine.topological_order`,
+    the walk ``backward()`` runs), from all of the outputs at once: forward mode visits
+    the same nodes as the reverse pass, in the other direction.
     """
-    order: list[Value] = []
-    seen: set[Value] = set()
-    for root in outputs:
-        if root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(root.parents))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append((parent, iter(parent.parents)))
-                    break
-            else:  # every parent is emitted
-                stack.pop()
-                order.append(node)
-    return order
+    return topological_order(*outputs) if outputs else []
 
 
 def push_forward(outputs: Sequence[Value], seeds: Mapping[Value, float]) -> dict[Value, float]:

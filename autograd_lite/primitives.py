@@ -22,7 +22,10 @@ new graph (higher order); called with numpy arrays and
 :data:`~autograd_lite.array_ops.NUMPY_OPS` they run a whole batch (the compiler).
 Forward mode (:mod:`autograd_lite.forward`) sums the same numbers the other way.
 
-Adding an op is one row here and one ``Value`` method; the engine never names an op.
+Adding a built-in op is one row here: the engine generates its ``Value`` method from
+the row's text, and ``Dual`` (forward mode) gets a one-line method that applies the
+same row (``Dual.exp``); the engine never names an op. A learner adds one from outside with ``ag.primitive``
+(:mod:`autograd_lite.custom_ops`), which makes a row of the same kind.
 """
 
 from __future__ import annotations
