@@ -41,6 +41,9 @@ NOT_REACHED = style.NOT_REACHED  # shown for the grad of a node no backward pass
 def count_nodes(root: Any, limit: int) -> tuple[list[Any], bool]:
     """The Values ``root`` depends on, found by an iterative walk that stops early.
 
+    (Not the library's topological order: a drawing of too many nodes is refused
+    without walking a graph of millions.)
+
     Args:
         root: a Value.
         limit: stop after this many nodes.
@@ -121,7 +124,10 @@ def layout_size(root: Any) -> int:
 def _post_order(root: Any) -> list[Any]:
     """Every node after its parents, parents in the order the ops took them.
 
-    Written out in this order, the leaves of ``x*w + b`` come out as x, w, b, which
+    A drawing's own walk, not the library's topological order
+    (:func:`autograd_lite.engine.topological_order`): it reads only ``.parents``, so
+    any micrograd-like node draws, and it keeps each op's parents in order. Written
+    out in this order, the leaves of ``x*w + b`` come out as x, w, b, which
     is the order dot then stacks them in.
     """
     order = []

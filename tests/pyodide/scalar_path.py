@@ -28,8 +28,10 @@ losses = {}
 for name in ("SGD", "Adam"):
     random.seed(1337)
     model = nn.MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh")
-    opt = optim.SGD(model.parameters(), lr=0.1) if name == "SGD" else optim.Adam(
-        model.parameters(), lr=0.05
+    opt = (
+        optim.SGD(model.parameters(), lr=0.1)
+        if name == "SGD"
+        else optim.Adam(model.parameters(), lr=0.05)
     )
     curve = []
     for _ in range(20):
@@ -52,5 +54,14 @@ again = pickle.loads(pickle.dumps(o))
 assert again.data == o.data and [p.data for p in again.parents] == [p.data for p in o.parents]
 
 assert "numpy" not in sys.modules, "something imported numpy"
-print("RESULT " + json.dumps({"python": sys.version.split()[0], "losses": losses,
-                              "svg_chars": len(svg), "page_chars": len(html)}))
+print(
+    "RESULT "
+    + json.dumps(
+        {
+            "python": sys.version.split()[0],
+            "losses": losses,
+            "svg_chars": len(svg),
+            "page_chars": len(html),
+        }
+    )
+)
