@@ -2,7 +2,7 @@
 
     $ autograd-lite graph "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg
 
-parses the expression safely (see :mod:`autograd_lite.expression`), runs backward,
+parses the expression safely (see :mod:`autograd_lite.cli.expression`), runs backward,
 prints the output and each input's gradient, and writes the computation graph with
 every node's data and grad. Any bad input is one line on stderr and exit status 2.
 """

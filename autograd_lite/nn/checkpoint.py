@@ -168,7 +168,7 @@ def _fmt_shape(shape: tuple[int, ...] | None) -> str:
 def save(module: Saveable, path: str | os.PathLike[str]) -> Path:
     """Write ``module``'s class, architecture and weights to a JSON file, atomically.
 
-    See :func:`autograd_lite.files.write_atomically`: a crash midway leaves any old
+    See :func:`autograd_lite.support.files.write_atomically`: a crash midway leaves any old
     file intact, a replaced file keeps its permissions, and a symbolic link is
     written through.
 

@@ -141,7 +141,7 @@ class Module:
         The file is written to a temporary name in the same folder, flushed to disk,
         then renamed over ``path``: a crash or error midway leaves any old file intact.
         A replaced file keeps its permissions; a symbolic link is written through.
-        (The work is done by :func:`autograd_lite.checkpoint.save`.)
+        (The work is done by :func:`autograd_lite.nn.checkpoint.save`.)
 
         Args:
             path: where to write, e.g. ``"model.json"``. The folder must exist.

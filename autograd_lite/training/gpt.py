@@ -12,7 +12,10 @@ gradients and the update, is a function it is given: :func:`scalar_step` (the gr
 Values, built and walked for every name), :class:`CompiledStep` (one traced tape per
 name length, replayed with numpy level by level) or
 :class:`~autograd_lite.training.gpt_arrays.ArrayStep` (the graph's families of nodes as
-whole-matrix operations; the command's default).
+whole-matrix operations; the command's default). A GPT step takes token lists,
+``step(model, optimizer, batch) -> loss``; ``fit``'s steps of the same names in
+:mod:`.steps` take a classifier's batch, ``step(model, goal, optimizer, xb, yb, l2) ->
+(loss, correct)``. Both compiled steps keep the weights in :class:`.steps.WeightVector`.
 
     >>> schedule = linear_decay(0.01, 1000)
     >>> schedule(0), schedule(500)
@@ -89,7 +92,7 @@ class CompiledStep:
     The tapes run level by level (``compile(..., by_level=True)``,
     :mod:`autograd_lite.compiler.levels`): a tape of thousands of instructions runs as
     about a hundred numpy calls. The weights travel as one vector from the tapes to the
-    optimizer's rule (:class:`~autograd_lite.steps.WeightVector`). Same protocol and
+    optimizer's rule (:class:`~autograd_lite.training.steps.WeightVector`). Same protocol and
     results as :func:`scalar_step`, to rounding.
     """
 

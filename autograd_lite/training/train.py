@@ -5,10 +5,10 @@
     history = fit(model, X, y, loss="hinge", epochs=100)
 
 One epoch visits every sample once, in mini-batches or as one full batch, and each
-batch is one gradient step (:mod:`autograd_lite.steps`): forward, loss, zero_grad,
+batch is one gradient step (:mod:`autograd_lite.training.steps`): forward, loss, zero_grad,
 backward, update, on the scalar graph or through compiled tapes. What the loss is,
 how it reads the labels and how an output becomes a class is the objective's
-(:mod:`autograd_lite.objectives`). A callable ``loss(outputs, labels) -> Value`` may be
+(:mod:`autograd_lite.training.objectives`). A callable ``loss(outputs, labels) -> Value`` may be
 given instead of a name; it receives the batch's model outputs and labels as they are,
 and ``threshold`` sets the decision rule for one-output models (class 1 if output >
 threshold).
