@@ -92,7 +92,7 @@ started = time.perf_counter()""",
     """\
 waited = time.perf_counter() - started
 time.sleep(0.5)
-print(json.dumps({"waited": waited, "playing": widget.status["playing"],
+print(json.dumps({"waited": waited, "playing": widget.frame["status"]["playing"],
                   "steps": len(s.history)}))""",
     """\
 widget._handle_custom_msg({"type": "pause"}, [])
@@ -100,17 +100,18 @@ steps = len(s.history)
 widget._handle_custom_msg({"type": "step", "unit": "batch"}, [])
 widget._handle_custom_msg({"type": "add", "x1": 0.5, "x2": 0.25, "label": 1}, [])
 widget._handle_custom_msg({"type": "select", "index": 60}, [])
-after_select = widget.trace["x"]
+after_select = widget.frame["trace"]["x"]
 widget._handle_custom_msg({"type": "delete", "index": 0}, [])
+widget._handle_custom_msg({"type": "configure", "settings": {"lr": 0.05, "speed": 2}}, [])
 print(json.dumps({
-    "playing": widget.status["playing"],
-    "one_more_step": len(widget.history) == steps + 1,
-    "points": len(widget.points),
+    "playing": widget.frame["status"]["playing"],
+    "one_more_step": widget.frame["status"]["history_length"] == steps + 1,
+    "points": len(widget.frame["points"]),
     "selected": after_select,
-    "still_selected": widget.trace["index"],
-    "boundary": len(widget.boundary["classes"]),
-}))""",
-]
+    "still_selected": widget.frame["trace"]["index"],
+    "boundary": len(widget.frame["picture"]["probability"]),
+    "settings": [widget.frame["status"]["lr"], widget.frame["status"]["speed"]],
+}))"""]
 
 
 def test_the_training_widget_in_a_kernel_stays_responsive_while_it_plays():
@@ -131,4 +132,5 @@ def test_the_training_widget_in_a_kernel_stays_responsive_while_it_plays():
         "selected": [0.5, 0.25],
         "still_selected": 59,
         "boundary": 40 * 40,
+        "settings": [0.05, 2.0],
     }
