@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from .checks import real_numbers
 from .engine import Value
+from .support.checks import real_numbers
 
 Number: TypeAlias = int | float
 

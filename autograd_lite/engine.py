@@ -312,12 +312,6 @@ class Value:
         label = f"{self.label}, " if self.label else ""
         return f"Value({label}data={self._data!r}, grad={self.grad!r})"
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """In Jupyter a Value displays as its graph (or, when it cannot be drawn, its repr)."""
-        from .viz.graph import mimebundle
-
-        return mimebundle(self, include, exclude)
-
     # --- the graph ----------------------------------------------------------
 
     def backward(self, grad: Number = 1.0) -> None:
@@ -407,19 +401,6 @@ class Value:
 
     def __ceil__(self) -> int:
         return self.data.__ceil__()
-
-    # --- pickling (see autograd_lite/pickling.py) ---
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        from .pickling import reduce_value
-
-        return reduce_value(self)
-
-    def __copy__(self) -> Value:
-        """``copy.copy(v)``: a new node made like this one, from the same parents."""
-        from .pickling import copy_value
-
-        return copy_value(self)
 
 
 # --- 3. the node makers --------------------------------------------------------------

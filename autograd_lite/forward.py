@@ -44,10 +44,10 @@ from typing import TypeAlias
 
 from . import primitives as P
 from .arguments import Number, call, input_leaves, point_of, same_length
-from .checks import real_number, real_numbers
 from .engine import Value
 from .explain import _num, html_table
 from .primitives import FLOAT_OPS, Primitive, WithNumber
+from .support.checks import real_number, real_numbers
 
 DualOperand: TypeAlias = "Dual | int | float"
 

@@ -32,10 +32,10 @@ from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
 from .arguments import Number, call, input_leaves, point_of, same_length
-from .checks import real_number, real_numbers
 from .engine import Value
 from .forward import jvp, push_forward
 from .functional import grad
+from .support.checks import real_number, real_numbers
 
 Fn: TypeAlias = Callable[[list[Value]], "Value | Sequence[Value]"]
 Pullback: TypeAlias = Callable[["Number | Sequence[Number]"], list[float]]

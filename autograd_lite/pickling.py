@@ -18,12 +18,13 @@ Example:
 
 from __future__ import annotations
 
+import copyreg
 from typing import Any
 
 from .engine import Value, _leaf, is_recording, make_node, recording
 from .primitives import Primitive, WithNumber
 
-__all__ = ["copy_value", "reduce_value"]
+__all__ = ["reduce_value"]
 
 # The ancestors listed by the node being pickled, by id: they pickle without a list.
 # Only how deep pickle recurses depends on this dict, never what it writes (so two
@@ -40,7 +41,7 @@ class _EndOfGraph:
 
 
 def reduce_value(node: Value) -> tuple[Any, ...]:
-    """``Value.__reduce__``: how pickle stores ``node``."""
+    """How pickle (and copy) store ``node``: registered with copyreg below."""
     try:
         record = _record(node)
     except TypeError:
@@ -55,11 +56,6 @@ def reduce_value(node: Value) -> tuple[Any, ...]:
     _listed.update((id(a), a) for a in ancestors)
     # The ancestors come first among the arguments, as pickle writes them in order.
     return (_unpickle_after, (ancestors, _EndOfGraph(), *record))
-
-
-def copy_value(node: Value) -> Value:
-    """``copy.copy(v)``: a new node made like ``node``, from the same parents."""
-    return _unpickle(*_record(node))
 
 
 def _record(node: Value) -> tuple[Any, ...]:
@@ -126,6 +122,18 @@ def _unpickle(
     return node
 
 
-def _unpickle_after(_ancestors: list[Value], _end: Any, *record: Any) -> Value:
-    """The node a listing pickle describes (its ancestors are made by then)."""
+def _unpickle_after(ancestors: list[Value], _end: Any, *record: Any) -> Value:
+    """The node a listing pickle describes (its ancestors are made by then).
+
+    ``copy.copy`` calls this with the original ancestors and never pickles the end
+    marker, so the listing is let go here too.
+    """
+    for node in ancestors:
+        _listed.pop(id(node), None)
     return _unpickle(*record)
+
+
+# pickle, copy.copy and copy.deepcopy all look a class up in copyreg's table first: a
+# Value is stored and copied as the instruction to make it again, and the engine need
+# not know how.
+copyreg.pickle(Value, reduce_value)

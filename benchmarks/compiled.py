@@ -38,8 +38,8 @@ import numpy as np
 
 import autograd_lite as ag
 from autograd_lite import data, losses, nn, optim, train
-from autograd_lite.objectives import objective
-from autograd_lite.steps import CompiledStep
+from autograd_lite.training.objectives import objective
+from autograd_lite.training.steps import CompiledStep
 from demo_step import HIDDEN, L2, Step, installed, lr_at, micrograd_step
 
 SIZES = (100, 1000)

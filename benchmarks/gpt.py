@@ -13,14 +13,14 @@ agree.
 
 Rows:
 
-* ``autograd_lite``: the step of ``autograd-lite gpt``: ``gpt_command.scalar_step``
+* ``autograd_lite``: the step of ``autograd-lite gpt``: ``gpt_training.scalar_step``
   (``nn.GPT.loss`` on ``Value``, ``loss.backward()``, with Python's cycle collector
   paused meanwhile: autograd_lite's graphs hold no reference cycle, so reference
   counting frees them), then ``optim.Adam``.
 * ``collector on``: the same, with the cycle collector running during the step as it
   does in the peer's. (The peer could not pause it: its reverse pass leaves each graph
   in a reference cycle, which only the collector frees.)
-* ``compiled``: the default step of ``autograd-lite gpt``, ``gpt_command.CompiledStep``:
+* ``compiled``: the default step of ``autograd-lite gpt``, ``gpt_training.CompiledStep``:
   one compiled tape per name length, traced at its first use (within the timed steps).
 * ``microgpt engine``: THE PEER. A reconstruction, written for this benchmark, of the
   scalar engine and the model function of microgpt (Andrej Karpathy, February 2026,
@@ -47,8 +47,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from autograd_lite import data, gpt_command, optim
+from autograd_lite import data, optim
 from autograd_lite.nn import GPT
+from autograd_lite.training import gpt as gpt_training
 
 SEED = 42  # microgpt's random.seed(42)
 TOTAL_STEPS = 1000  # the learning rate decays to 0 over microgpt's 1,000 steps
@@ -234,7 +235,7 @@ def peer_step(peer: PeerGPT, names: list[list[int]], total_steps: int = TOTAL_ST
 
 def our_step(model: GPT, names: list[list[int]], how: str = "scalar") -> Step:
     """The same step on nn.GPT and optim.Adam: as ``autograd-lite gpt --scalar`` runs it
-    (``gpt_command.scalar_step``, the cycle collector paused while the graph lives), with
+    (``gpt_training.scalar_step``, the cycle collector paused while the graph lives), with
     the collector running as it does for the peer (``"collector on"``), or as
     ``autograd-lite gpt`` runs it by default (``"compiled"``: one tape per name length,
     each traced at its first use, which these steps pay for)."""
@@ -248,9 +249,9 @@ def our_step(model: GPT, names: list[list[int]], how: str = "scalar") -> Step:
         return loss.data
 
     training_step = {
-        "scalar": gpt_command.scalar_step,
+        "scalar": gpt_training.scalar_step,
         "collector on": graph_step,
-        "compiled": gpt_command.CompiledStep(),
+        "compiled": gpt_training.CompiledStep(),
     }[how]
 
     def step(k: int) -> float:

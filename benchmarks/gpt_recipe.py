@@ -12,14 +12,14 @@ weights and trains on the same names in the same order.
 
 Rows:
 
-1. ``compiled``: ``gpt_command.train(..., step=gpt_command.CompiledStep())``, as the
+1. ``compiled``: ``gpt_training.train(..., step=gpt_training.CompiledStep())``, as the
    command runs it, timed end to end in wall seconds (``time.perf_counter`` around
    ``train``): the tracing of a tape for each name length met, every step, the Adam
    updates. The part spent tracing is estimated without touching the package: each step
    is timed, and the steps after which ``CompiledStep.tapes`` holds one more length are
    the tracing steps; tracing ≈ their time less as many ordinary steps (the median of
    the other steps). Reported: the mean loss of the last min(100, steps) steps.
-2. ``scalar graph``: the same with ``gpt_command.scalar_step`` (the command's
+2. ``scalar graph``: the same with ``gpt_training.scalar_step`` (the command's
    ``--scalar``: the graph of Values built and walked for every name, the cycle
    collector paused), from the same weights. Reported: its time, its mean of the last
    100 losses and how far that is from the compiled row's (target: within 0.05), and
@@ -79,12 +79,13 @@ from typing import Any
 
 import autograd_lite as ag
 import gpt as step_bench
-from autograd_lite import gpt_command, optim
+from autograd_lite import optim
 from autograd_lite.cli import whole_number
 from autograd_lite.nn import GPT
+from autograd_lite.training import gpt as gpt_training
 
-LR, BETAS, EPS = gpt_command.LR, gpt_command.BETAS, gpt_command.EPS
-LAST = gpt_command.LAST  # the learning curve's end: the mean loss of the last 100 steps
+LR, BETAS, EPS = gpt_training.LR, gpt_training.BETAS, gpt_training.EPS
+LAST = gpt_training.LAST  # the learning curve's end: the mean loss of the last 100 steps
 HELD_OUT = 1000  # part 4 trains on all names but the last 1,000 of the shuffled list
 CHECKPOINTS = 10  # part 4 evaluates at each tenth of its budget (and at 0)
 LEVELS = (2.6, 2.5, 2.45, 2.4, 2.35, 2.3)  # held-out losses whose time to reach is reported
@@ -119,15 +120,15 @@ class Times:
 
 
 class TimedStep:
-    """A training step (``gpt_command.StepFunction``) that times itself into ``times``."""
+    """A training step (``gpt_training.StepFunction``) that times itself into ``times``."""
 
-    def __init__(self, step: gpt_command.StepFunction) -> None:
+    def __init__(self, step: gpt_training.StepFunction) -> None:
         self.step = step
         self.times = Times()
 
     def _tapes(self) -> int:
         compiled = self.step
-        return len(compiled.tapes) if isinstance(compiled, gpt_command.CompiledStep) else 0
+        return len(compiled.tapes) if isinstance(compiled, gpt_training.CompiledStep) else 0
 
     def __call__(
         self, model: GPT, optimizer: optim.Optimizer, batch: Sequence[Sequence[int]]
@@ -152,12 +153,12 @@ class Row:
 
 
 def run_recipe(model: GPT, docs: list[list[int]], steps: int, step: TimedStep) -> Row:
-    """The command's training run (``gpt_command.train``), timed end to end."""
+    """The command's training run (``gpt_training.train``), timed end to end."""
     optimizer = optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
-    schedule = gpt_command.linear_decay(LR, steps)
+    schedule = gpt_training.linear_decay(LR, steps)
     gc.collect()
     started = time.perf_counter()
-    losses = gpt_command.train(model, docs, optimizer, steps, schedule=schedule, step=step)
+    losses = gpt_training.train(model, docs, optimizer, steps, schedule=schedule, step=step)
     return Row(losses, time.perf_counter() - started, step.times)
 
 
@@ -203,7 +204,7 @@ def held_out_loss(model: GPT, docs: Sequence[Sequence[int]]) -> float:
 
 def train_for(
     model: GPT,
-    step: gpt_command.CompiledStep,
+    step: gpt_training.CompiledStep,
     docs: list[list[int]],
     batch: int,
     budget: float,
@@ -386,23 +387,23 @@ def report_curves(one: Curve, many: Curve, eval_names: int) -> None:
 def main() -> None:
     args = parse_arguments()
     steps = args.steps
-    names, tokenizer, model, peer = step_bench.microgpt_start(gpt_command.DEFAULT_SEED)
+    names, tokenizer, model, peer = step_bench.microgpt_start(gpt_training.DEFAULT_SEED)
     docs = [tokenizer.frame(name) for name in names]
     initial = model.state_dict()
     print(
-        f"microgpt's recipe: {len(names):,} names shuffled by seed {gpt_command.DEFAULT_SEED}; "
+        f"microgpt's recipe: {len(names):,} names shuffled by seed {gpt_training.DEFAULT_SEED}; "
         f"{model}, {len(model.parameters()):,} weights; {steps:,} steps of one name; Adam, "
         f"lr {LR:g} decaying linearly to 0, betas {BETAS}, eps {EPS:g}; every row from the "
         "same initial weights, on the same names in the same order"
     )
 
-    compiled_step = gpt_command.CompiledStep()
+    compiled_step = gpt_training.CompiledStep()
     compiled = run_recipe(model, docs, steps, TimedStep(compiled_step))
     scalar = None
     if not args.skip_scalar:
         twin = GPT(tokenizer.vocab_size, seed=0)
         twin.load_state_dict(initial)
-        scalar = run_recipe(twin, docs, steps, TimedStep(gpt_command.scalar_step))
+        scalar = run_recipe(twin, docs, steps, TimedStep(gpt_training.scalar_step))
     peer_row = run_peer(peer, docs, args.peer_steps, steps)
     report_rows(steps, compiled, scalar, peer_row)
     reference = scalar or compiled

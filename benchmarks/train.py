@@ -23,9 +23,10 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from autograd_lite import data, nn, optim, steps, train
-from autograd_lite.objectives import objective
-from autograd_lite.steps import CompiledStep
+from autograd_lite import data, nn, optim, train
+from autograd_lite.training import steps
+from autograd_lite.training.objectives import objective
+from autograd_lite.training.steps import CompiledStep
 from demo_step import HIDDEN, L2, Step, installed, lr_at, micrograd_step
 
 TARGET_RATIO = 30.0

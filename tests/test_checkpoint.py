@@ -7,7 +7,9 @@ import os
 
 import pytest
 
-from autograd_lite import checkpoint, files, nn
+from autograd_lite import nn
+from autograd_lite.nn import checkpoint
+from autograd_lite.support import files
 
 # --- model files ----------------------------------------------------------------------
 

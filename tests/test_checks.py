@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_lite import Value, checks
+from autograd_lite import Value
+from autograd_lite.support import checks
 
 
-@pytest.mark.parametrize("module_name", ["checks", "checkpoint", "viz.drawing"])
+@pytest.mark.parametrize("module_name", ["support.checks", "nn.checkpoint", "viz.drawing"])
 def test_docstring_examples_run(module_name):
     import importlib
 

@@ -197,7 +197,7 @@ def test_the_shipped_file_is_the_one_its_readme_describes():
     import hashlib
     from importlib import resources
 
-    folder = resources.files("autograd_lite").joinpath("corpora")
+    folder = resources.files("autograd_lite").joinpath("training", "corpora")
     raw = folder.joinpath("names.txt").read_bytes()
     assert hashlib.sha256(raw).hexdigest() == NAMES_SHA256
     readme = folder.joinpath("README.md").read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from autograd_lite import Value
-from autograd_lite.expression import (
+from autograd_lite.cli.expression import (
     FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,

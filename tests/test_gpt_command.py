@@ -12,8 +12,9 @@ import sys
 
 import pytest
 
-from autograd_lite import cli, data, gpt_command, nn, optim
-from autograd_lite.transformer import GPT
+from autograd_lite import cli, data, nn, optim
+from autograd_lite.nn.transformer import GPT
+from autograd_lite.training import gpt as gpt_training
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -67,8 +68,8 @@ def test_the_default_run_is_microgpts_first_steps(three_steps):
     model = GPT(27, seed=rng)
     optimizer = optim.Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
     docs = [tokenizer.frame(name) for name in names]
-    schedule = gpt_command.linear_decay(0.01, 3)
-    losses = gpt_command.train(model, docs, optimizer, 3, schedule=schedule)
+    schedule = gpt_training.linear_decay(0.01, 3)
+    losses = gpt_training.train(model, docs, optimizer, 3, schedule=schedule)
     assert round(losses[0], 4) == 3.3660
     assert f"final loss {losses[-1]:.4f}" in stdout
     samples = [tokenizer.decode(model.sample(26, 0.5, seed=rng)) for _ in range(20)]
@@ -80,7 +81,7 @@ def test_a_batch_averages_the_loss_and_the_gradients_of_its_names():
     batch = [tok.frame("emma"), tok.frame("ava")]
     model = GPT(27, seed=1)
     standing_still = optim.SGD(model.parameters(), lr=0.0)  # the weights stay as they are
-    loss = gpt_command.scalar_step(model, standing_still, batch)
+    loss = gpt_training.scalar_step(model, standing_still, batch)
     together = [p.grad for p in model.parameters()]
     model.zero_grad()
     singles = [model.loss(tokens).data for tokens in batch]
@@ -103,14 +104,14 @@ def test_train_takes_the_docs_in_order_batch_by_batch_and_follows_the_schedule()
         return 1.0
 
     docs = [[2, 0, 2], [2, 1, 2], [2, 0, 0, 2]]
-    losses = gpt_command.train(model, docs, sgd, 3, batch=2, schedule=lambda k: k + 0.5, step=step)
+    losses = gpt_training.train(model, docs, sgd, 3, batch=2, schedule=lambda k: k + 0.5, step=step)
     assert losses == [1.0, 1.0, 1.0]
     order = [tuple(d) for d in docs]
     assert seen == [[order[0], order[1]], [order[2], order[0]], [order[1], order[2]]]
     assert rates == [0.5, 1.5, 2.5]  # schedule(k) is the rate step k updates with
     assert (
-        gpt_command.linear_decay(0.01, 4)(0) == 0.01
-        and gpt_command.linear_decay(0.01, 4)(2) == 0.005
+        gpt_training.linear_decay(0.01, 4)(0) == 0.01
+        and gpt_training.linear_decay(0.01, 4)(2) == 0.005
     )
 
 
@@ -174,7 +175,7 @@ def test_help_lists_the_flags(capsys):
 
 
 def test_the_loss_figure_draws_each_step_and_the_running_mean():
-    figure = gpt_command.loss_figure([3.0, 2.0, 1.0, 4.0], window=2)
+    figure = gpt_training.loss_figure([3.0, 2.0, 1.0, 4.0], window=2)
     step_line, mean_line = figure.axes[0].get_lines()
     assert list(step_line.get_ydata()) == [3.0, 2.0, 1.0, 4.0]
     assert list(mean_line.get_ydata()) == [3.0, 2.5, 1.5, 2.5]
@@ -193,16 +194,16 @@ def test_the_scalar_step_pauses_the_cycle_collector_only_while_it_runs():
 
     model.loss = loss
     assert gc.isenabled()
-    gpt_command.scalar_step(model, optim.SGD(model.parameters(), lr=0.1), [[2, 0, 2]])
+    gpt_training.scalar_step(model, optim.SGD(model.parameters(), lr=0.1), [[2, 0, 2]])
     assert seen == [False] and gc.isenabled()
     gc.disable()
     try:
-        with gpt_command.collector_paused():
+        with gpt_training.collector_paused():
             pass
         assert not gc.isenabled()  # a collector paused by the caller stays paused
     finally:
         gc.enable()
-    with pytest.raises(KeyError), gpt_command.collector_paused():
+    with pytest.raises(KeyError), gpt_training.collector_paused():
         raise KeyError("a step that fails")
     assert gc.isenabled()
 
@@ -213,9 +214,9 @@ def test_the_compiled_step_gives_the_scalar_steps_loss_and_gradients():
     batch = [tokenizer.frame(name) for name in names]
     models = [GPT(tokenizer.vocab_size, n_embd=8, n_head=2, seed=3) for _ in range(2)]
     adams = [optim.Adam(m.parameters(), lr=0.01, betas=(0.85, 0.99)) for m in models]
-    compiled = gpt_command.CompiledStep()
+    compiled = gpt_training.CompiledStep()
     for _ in range(3):  # later calls replay the tapes traced by the first, on new weights
-        expected = gpt_command.scalar_step(models[0], adams[0], batch)
+        expected = gpt_training.scalar_step(models[0], adams[0], batch)
         got = compiled(models[1], adams[1], batch)
         assert got == pytest.approx(expected, rel=1e-12)
         for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
@@ -224,7 +225,7 @@ def test_the_compiled_step_gives_the_scalar_steps_loss_and_gradients():
     assert sorted(compiled.tapes) == [8]  # the shorter names ran through the longest's tape
     for name in names:  # one name a step: each length its own tape
         tokens = tokenizer.frame(name)
-        expected = gpt_command.scalar_step(models[0], adams[0], [tokens])
+        expected = gpt_training.scalar_step(models[0], adams[0], [tokens])
         assert compiled(models[1], adams[1], [tokens]) == pytest.approx(expected, rel=1e-12)
         for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
             assert q.grad == pytest.approx(p.grad, rel=1e-10, abs=1e-15)
@@ -235,8 +236,8 @@ def test_a_name_longer_than_the_block_is_cut_as_the_scalar_loss_cuts_it():
     models = [GPT(5, block_size=3, n_embd=4, n_head=1, seed=2) for _ in range(2)]
     sgds = [optim.SGD(m.parameters(), lr=0.1) for m in models]
     batch = [[4, 0, 1, 2, 3, 4], [4, 2, 4]]  # 6 tokens: cut to block_size + 1 = 4
-    expected = gpt_command.scalar_step(models[0], sgds[0], batch)
-    compiled = gpt_command.CompiledStep()
+    expected = gpt_training.scalar_step(models[0], sgds[0], batch)
+    compiled = gpt_training.CompiledStep()
     assert compiled(models[1], sgds[1], batch) == pytest.approx(expected, rel=1e-12)
     for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
         assert q.grad == pytest.approx(p.grad, rel=1e-10, abs=1e-15)
@@ -257,7 +258,7 @@ def test_a_name_longer_than_the_block_is_cut_as_the_scalar_loss_cuts_it():
     ],
 )
 def test_the_compiled_step_refuses_what_the_scalar_step_refuses(batch, error, message):
-    for step in (gpt_command.scalar_step, gpt_command.CompiledStep()):
+    for step in (gpt_training.scalar_step, gpt_training.CompiledStep()):
         model = GPT(5, block_size=3, n_embd=4, n_head=1, seed=2)
         before = [p.data for p in model.parameters()]
         with pytest.raises(error, match=message):
@@ -269,7 +270,7 @@ def test_the_compiled_step_moves_only_the_optimized_weights():
     tokenizer = data.CharTokenizer(data.load_names())
     batch = [tokenizer.frame("emma")]
     models = [GPT(tokenizer.vocab_size, n_embd=8, n_head=2, seed=4) for _ in range(2)]
-    steps = [gpt_command.scalar_step, gpt_command.CompiledStep()]
+    steps = [gpt_training.scalar_step, gpt_training.CompiledStep()]
     for model, step in zip(models, steps, strict=True):
         boundary, e = batch[0][:2]
         frozen = model.wte.weight[boundary] + model.wte.weight[e]

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 import autograd_lite as ag
 from autograd_lite import Value, optim
 from autograd_lite.compiler import compile
-from autograd_lite.gpt_command import CompiledStep, scalar_step
 from autograd_lite.nn import GPT
+from autograd_lite.training.gpt import CompiledStep, scalar_step
 from conftest import central_difference
 from graphs import OPS, output_of, programs, replay
 

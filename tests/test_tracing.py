@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 import autograd_lite as ag
 from autograd_lite import Value
 from autograd_lite.compiler import Tracer, TracingError, compile
-from autograd_lite.objectives import objective
-from autograd_lite.steps import CompiledStep, scalar_step
+from autograd_lite.training.objectives import objective
+from autograd_lite.training.steps import CompiledStep, scalar_step
 from graphs import programs, replay
 
 ACTIVATIONS = {
@@ -480,8 +480,8 @@ def test_compiling_an_nn_mlp():
 )
 def test_compiled_step_takes_the_same_steps_as_train_step(loss, nouts):
     nn = pytest.importorskip("autograd_lite.nn")
-    pytest.importorskip("autograd_lite.train")
-    optim = pytest.importorskip("autograd_lite.optim")
+    pytest.importorskip("autograd_lite.training.train")
+    optim = pytest.importorskip("autograd_lite.training.optim")
     rng = np.random.default_rng(1)
     X = rng.normal(size=(30, 2))
     y = rng.integers(0, nouts[-1] if nouts[-1] > 1 else 2, 30)
@@ -499,8 +499,8 @@ def test_compiled_step_takes_the_same_steps_as_train_step(loss, nouts):
 
 def test_fit_compiled_reproduces_the_scalar_loss_curve():
     nn = pytest.importorskip("autograd_lite.nn")
-    train = pytest.importorskip("autograd_lite.train")
-    data = pytest.importorskip("autograd_lite.data")
+    train = pytest.importorskip("autograd_lite.training.train")
+    data = pytest.importorskip("autograd_lite.training.data")
     X, y = data.make_moons(60, seed=2)
     kwargs = {"loss": "hinge", "epochs": 4, "batch_size": 16, "l2": 1e-4, "progress": False}
     scalar_model, compiled_model = nn.MLP(2, [8, 8, 1], seed=3), nn.MLP(2, [8, 8, 1], seed=3)
@@ -511,9 +511,9 @@ def test_fit_compiled_reproduces_the_scalar_loss_curve():
 
 
 def test_fit_by_default_compiles_and_falls_back_when_it_cannot(monkeypatch):
-    train = pytest.importorskip("autograd_lite.train")
+    train = pytest.importorskip("autograd_lite.training.train")
     nn = pytest.importorskip("autograd_lite.nn")
-    data = pytest.importorskip("autograd_lite.data")
+    data = pytest.importorskip("autograd_lite.training.data")
     X, y = data.make_moons(40, seed=1)
     calls = {"compiled": 0, "scalar": 0}
     compiled_call = CompiledStep.__call__
@@ -559,8 +559,8 @@ def test_fit_by_default_compiles_and_falls_back_when_it_cannot(monkeypatch):
 
 def test_compiled_step_refuses_what_it_cannot_trace_or_reduce():
     nn = pytest.importorskip("autograd_lite.nn")
-    pytest.importorskip("autograd_lite.train")
-    optim = pytest.importorskip("autograd_lite.optim")
+    pytest.importorskip("autograd_lite.training.train")
+    optim = pytest.importorskip("autograd_lite.training.optim")
     model = nn.MLP(2, [4, 1], seed=0)
     sgd = optim.SGD(model.parameters(), lr=0.1)
     X, y = [[0.5, 1.0], [1.0, -0.5]], [0, 1]
@@ -580,8 +580,8 @@ def test_compiled_step_refuses_what_it_cannot_trace_or_reduce():
 
 
 def test_compiled_step_names_the_row_of_the_batch():
-    optim = pytest.importorskip("autograd_lite.optim")
-    pytest.importorskip("autograd_lite.train")
+    optim = pytest.importorskip("autograd_lite.training.optim")
+    pytest.importorskip("autograd_lite.training.train")
     w = Value(1.0)
 
     class LogModel:
@@ -600,7 +600,7 @@ def test_compiled_step_names_the_row_of_the_batch():
 @pytest.mark.parametrize("loss, outputs", [("bce", 1), ("cross_entropy", 3)])
 def test_bce_and_cross_entropy_train_compiled_with_the_scalar_gradients(loss, outputs):
     nn = pytest.importorskip("autograd_lite.nn")
-    optim = pytest.importorskip("autograd_lite.optim")
+    optim = pytest.importorskip("autograd_lite.training.optim")
     X = np.array([[0.5, 1.0], [1.0, -0.5], [-2.0, 0.3], [0.1, 0.1]])
     y = [0, 1, 1, 0] if outputs == 1 else [0, 1, 2, 1]
     models = [nn.MLP(2, [5, outputs], seed=2) for _ in range(2)]
@@ -629,7 +629,7 @@ def test_compiled_functions_refuse_what_is_not_a_real_number(X, error, words):
 
 def test_compiled_step_with_an_optimizer_of_some_parameters_matches_the_scalar_step():
     nn = pytest.importorskip("autograd_lite.nn")
-    optim = pytest.importorskip("autograd_lite.optim")
+    optim = pytest.importorskip("autograd_lite.training.optim")
     X = np.array([[0.5, 1.0], [1.0, -0.5], [-2.0, 0.3]])
     y = [0, 1, 1]
     models = [nn.MLP(2, [3, 1], seed=5) for _ in range(2)]
@@ -658,7 +658,7 @@ def test_an_op_of_a_value_and_a_tracer_is_a_tracer_on_either_side():
 
 def test_a_compiled_step_keeps_its_tapes_for_wide_inputs():
     nn = pytest.importorskip("autograd_lite.nn")
-    optim = pytest.importorskip("autograd_lite.optim")
+    optim = pytest.importorskip("autograd_lite.training.optim")
     width = 300  # beyond the small ints Python caches: the width is compared by value
     model = nn.MLP(width, [2, 1], seed=0)
     step, sgd = CompiledStep(), optim.SGD(model.parameters(), lr=0.01)
@@ -681,7 +681,7 @@ def test_traces_whose_sums_differ_in_length_are_a_tracing_error():
 
 
 def test_a_failed_compiled_step_leaves_nothing_for_the_next():
-    optim = pytest.importorskip("autograd_lite.optim")
+    optim = pytest.importorskip("autograd_lite.training.optim")
     bad = np.array([[1.0, 2.0], [0.5, -1.0]])  # log(-1) in the second row (class 1)
     good = np.array([[1.0, 2.0], [0.5, 3.0]])
     grads = []

@@ -7,8 +7,9 @@ import gc
 import numpy as np
 import pytest
 
-from autograd_lite import Value, data, losses, nn, optim, steps, train
-from autograd_lite.objectives import objective
+from autograd_lite import Value, data, losses, nn, optim, train
+from autograd_lite.training import steps
+from autograd_lite.training.objectives import objective
 
 XOR_X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 XOR_Y = [0, 1, 1, 0]

@@ -19,9 +19,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_lite as ag
-from autograd_lite import data, losses, nn, transformer
+from autograd_lite import data, losses, nn
 from autograd_lite.engine import topological_order
-from autograd_lite.transformer import (
+from autograd_lite.nn import transformer
+from autograd_lite.nn.transformer import (
     GPT,
     Block,
     CausalSelfAttention,
@@ -502,9 +503,9 @@ def test_transformer_docstring_examples_run():
 @pytest.mark.parametrize(
     "statement",
     [
-        "from autograd_lite.transformer import GPT; from autograd_lite import nn; "
+        "from autograd_lite.nn.transformer import GPT; from autograd_lite import nn; "
         "assert nn.GPT is GPT",
-        "from autograd_lite import nn; from autograd_lite.transformer import GPT; "
+        "from autograd_lite import nn; from autograd_lite.nn.transformer import GPT; "
         "assert nn.GPT is GPT",
     ],
 )

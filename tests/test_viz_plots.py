@@ -127,7 +127,7 @@ def test_history_object_with_attributes_and_loss_only():
 
 
 def test_history_of_train_fit():
-    train = pytest.importorskip("autograd_lite.train")
+    train = pytest.importorskip("autograd_lite.training.train")
     history = train.History(loss=[0.9, 0.5], accuracy=[0.6, 0.8], lr=[0.1, 0.1])
     assert len(viz.plot_history(history).axes) == 2
 

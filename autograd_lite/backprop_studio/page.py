@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..files import write_atomically
+from ..support.files import write_atomically
 
 
 def static_text(name: str) -> str:

@@ -28,12 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import train
-from ..checks import describe, non_negative_number, one_of
 from ..compiler import TracingError, compile
 from ..engine import Value, gradients, no_grad, topological_order
-from ..nn import ACTIVATIONS
-from ..optim import SGD, Adam, Optimizer
+from ..nn.layers import ACTIVATIONS
+from ..support.checks import describe, non_negative_number, one_of
+from ..training import train
+from ..training.optim import SGD, Adam, Optimizer
 from .groups import check_model, neuron_groups
 
 GRID = 40  # the decision boundary is shaded from GRID × GRID outputs of the network

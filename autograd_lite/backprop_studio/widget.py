@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..nn import ACTIVATIONS
+from ..nn.layers import ACTIVATIONS
 
 STATIC = Path(__file__).with_name("static")
 INSTALL_HINT = "the studio widget needs anywidget: pip install 'autograd-lite[studio]'"

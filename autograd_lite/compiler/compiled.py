@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..collector import collector_paused
 from ..engine import Value
+from ..support.collector import collector_paused
 from .interpreter import Program
 from .levels import LevelProgram
 from .tape import Tape, build_tape

@@ -15,8 +15,8 @@ from typing import Any
 
 import graphviz  # type: ignore[import-untyped]
 
-from ..checks import describe
-from ..files import write_atomically
+from ..support.checks import describe
+from ..support.files import write_atomically
 from .renderer import RenderError, pipe
 
 SVG = "image/svg+xml"

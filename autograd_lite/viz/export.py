@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..files import write_atomically
+from ..support.files import write_atomically
 from .drawing import PNG_DPI
 from .graph import draw_dot
 from .renderer import pipe

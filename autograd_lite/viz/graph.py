@@ -24,7 +24,7 @@ from typing import Any
 
 import graphviz  # type: ignore[import-untyped]
 
-from ..checks import one_of, positive_int, whole_number
+from ..support.checks import one_of, positive_int, whole_number
 from .drawing import Drawing, drawable_text
 
 DEFAULT_MAX_NODES = 500

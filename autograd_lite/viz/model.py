@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..checks import one_of, positive_int, whole_number
+from ..support.checks import one_of, positive_int, whole_number
 from .drawing import Drawing, drawable_text
 
 DEFAULT_MAX_EDGES = 2000

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..checks import callable_, finite_number, whole_number
+from ..support.checks import callable_, finite_number, whole_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -148,7 +148,7 @@ def plot_decision_boundary(
     """
     import numpy as np
 
-    from ..objectives import predicted_classes
+    from ..training.objectives import predicted_classes
 
     callable_(model, "plot_decision_boundary", "model")
     X = _finite_array(X, "X")

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .checks import describe, non_negative_number, value_list
-from .engine import Value
+from ..engine import Value
+from ..support.checks import describe, non_negative_number, value_list
 
 
 class Optimizer(ABC):

@@ -15,10 +15,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..array_ops import RowError, row_error
+from ..compiler import CompiledFunction
+from ..engine import Value
 from . import losses
-from .array_ops import RowError, row_error
-from .compiler import CompiledFunction
-from .engine import Value
 from .objectives import Objective, Output
 from .optim import Optimizer
 
@@ -254,7 +254,7 @@ class CompiledStep:
         self._l2_slots = np.array([where[id(p)] for p in params if id(p) in where], dtype=np.intp)
         self._l2_frozen = [p for p in params if id(p) not in where]
         if goal.label_input and not goal.fits_numbers:
-            from .engine import no_grad
+            from ..engine import no_grad
 
             with no_grad():  # one scalar forward: does the model give one output?
                 self._one_output = isinstance(model(X[0].tolist()), Value)

@@ -30,8 +30,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..engine import Value
 from . import losses
-from .engine import Value
 
 Output = Value | list[Value]
 LossFn = Callable[[list[Any], list[Any]], Value]

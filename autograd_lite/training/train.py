@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm  # type: ignore[import-untyped]
 
-from .collector import collector_paused
-from .compiler import TracingError
-from .engine import no_grad
+from ..compiler import TracingError
+from ..engine import no_grad
+from ..support.collector import collector_paused
 from .objectives import LossFn, objective, output_numbers, predicted_classes
 from .optim import Adam, Optimizer
 from .steps import CompiledStep, Model, TrainingStep, scalar_step

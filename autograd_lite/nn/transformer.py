@@ -40,11 +40,12 @@ from collections.abc import Sequence
 from operator import add
 from typing import Any
 
-from .checks import positive_int
-from .engine import Value, no_grad
-from .nn import Module, Seed, Tensor, _rng
-from .sums import dot
-from .sums import sum as total
+from ..engine import Value, no_grad
+from ..sums import dot
+from ..sums import sum as total
+from ..support.checks import positive_int
+from .module import Module, Seed, generator
+from .tensors import Tensor
 
 INIT_STD = 0.08  # the standard deviation of every initial weight, as in microgpt
 RMS_EPS = 1e-5  # added to the mean square before the inverse square root
@@ -205,7 +206,7 @@ class Embedding(Module):
     def __init__(self, num: int, dim: int, seed: Seed = None) -> None:
         self.num = positive_int(num, "Embedding", "num")
         self.dim = positive_int(dim, "Embedding", "dim")
-        self.weight = _gaussian_matrix(self.num, self.dim, _rng(seed))
+        self.weight = _gaussian_matrix(self.num, self.dim, generator(seed))
 
     def __call__(self, index: int | Sequence[Value]) -> list[Value]:
         """Row ``index`` of the table: its Values themselves, so gradients reach them.
@@ -252,7 +253,7 @@ class Linear(Module):
     def __init__(self, nin: int, nout: int, seed: Seed = None) -> None:
         self.nin = positive_int(nin, "Linear", "nin")
         self.nout = positive_int(nout, "Linear", "nout")
-        self.weight = _gaussian_matrix(self.nout, self.nin, _rng(seed))
+        self.weight = _gaussian_matrix(self.nout, self.nin, generator(seed))
 
     def __call__(self, x: Sequence[Value]) -> list[Value]:
         if len(x) != self.nin:
@@ -314,7 +315,7 @@ class CausalSelfAttention(Module):
         if self.n_embd % self.n_head:
             raise ValueError(f"n_head ({n_head}) must divide n_embd ({n_embd})")
         self.head_dim = self.n_embd // self.n_head
-        rng = _rng(seed)
+        rng = generator(seed)
         self.wq = Linear(n_embd, n_embd, rng)
         self.wk = Linear(n_embd, n_embd, rng)
         self.wv = Linear(n_embd, n_embd, rng)
@@ -364,7 +365,7 @@ class MLPBlock(Module):
 
     def __init__(self, n_embd: int, seed: Seed = None) -> None:
         self.n_embd = positive_int(n_embd, "MLPBlock", "n_embd")
-        rng = _rng(seed)
+        rng = generator(seed)
         self.fc1 = Linear(n_embd, 4 * n_embd, rng)
         self.fc2 = Linear(4 * n_embd, n_embd, rng)
 
@@ -396,7 +397,7 @@ class Block(Module):
     """
 
     def __init__(self, n_embd: int, n_head: int, seed: Seed = None) -> None:
-        rng = _rng(seed)
+        rng = generator(seed)
         self.attn = CausalSelfAttention(n_embd, n_head, rng)
         self.mlp = MLPBlock(n_embd, rng)
 
@@ -468,7 +469,7 @@ class GPT(Module):
         self.n_layer = positive_int(n_layer, "GPT", "n_layer")
         if self.n_embd % self.n_head:
             raise ValueError(f"GPT: n_head ({n_head}) must divide n_embd ({n_embd})")
-        rng = _rng(seed)
+        rng = generator(seed)
         self.wte = Embedding(self.vocab_size, self.n_embd, rng)
         self.wpe = Embedding(self.block_size, self.n_embd, rng)
         self.lm_head = Linear(self.n_embd, self.vocab_size, rng)
@@ -569,7 +570,7 @@ class GPT(Module):
             raise ValueError(
                 f"GPT.sample: temperature must be a finite number > 0, got {temperature!r}"
             )
-        rng = _rng(seed)
+        rng = generator(seed)
         ids = range(self.vocab_size)
         drawn: list[int] = []
         with no_grad():

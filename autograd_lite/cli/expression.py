@@ -24,8 +24,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import primitives as P
-from .engine import Value, no_grad
+from .. import primitives as P
+from ..engine import Value, no_grad
 
 MAX_LENGTH = 1000  # characters
 MAX_NODES = 500  # syntax tree nodes

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from functools import reduce
 from typing import Any
 
-from .checks import non_negative_number, real_number, value_list, whole_number
-from .engine import Value
+from ..engine import Value
+from ..support.checks import non_negative_number, real_number, value_list, whole_number
 
 Prediction = Value | float
 Target = Value | float

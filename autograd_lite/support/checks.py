@@ -110,7 +110,7 @@ def real_numbers(values: object, function: str, argument: str) -> list[float]:
       ...
     TypeError: hessian: xs must be a list of numbers, got str '12'
     """
-    from .engine import Value
+    from ..engine import Value
 
     if isinstance(values, Value | str | bytes | Mapping) or not isinstance(values, Iterable):
         raise TypeError(f"{function}: {argument} must be a list of numbers, got {_kind(values)}")
@@ -310,7 +310,7 @@ def value_list(values: object, function: str, argument: str) -> list[Any]:
       ...
     TypeError: grad: inputs must be a list of Values, got a single Value (write [x], not x)
     """
-    from .engine import Value
+    from ..engine import Value
 
     if isinstance(values, Value):
         raise TypeError(

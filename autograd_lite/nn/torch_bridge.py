@@ -9,10 +9,7 @@ one of these is called.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .nn import MLP
+from typing import Any
 
 # Our activation names and the torch modules that compute the same function.
 _TORCH_ACTIVATIONS = {
@@ -65,7 +62,7 @@ def _mlp_module_class() -> Any:
     return _module_class
 
 
-def to_torch(model: MLP) -> Any:
+def to_torch(model: Any) -> Any:
     """An equivalent ``torch.nn.Module`` (float64): ``module(X)`` maps (n, nin) to (n, nout).
 
     Its Linear layers sit in a ModuleList named ``layers``, so its ``state_dict()`` has
@@ -109,7 +106,7 @@ def _layers_of(module: Any, torch: Any) -> list[Any]:
     )
 
 
-def from_torch(cls: type[MLP], module: Any) -> MLP:
+def from_torch(cls: Any, module: Any) -> Any:
     """The ``nn.MLP`` that computes what ``module`` computes.
 
     Args:

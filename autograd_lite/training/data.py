@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import finite_number, non_negative_number, positive_int, whole_number
+from ..support.checks import finite_number, non_negative_number, positive_int, whole_number
 
 Dataset = tuple[np.ndarray, np.ndarray]
 
@@ -266,7 +266,7 @@ def load_names() -> list[str]:
 
     They are the most common US baby names of 2018 (Social Security Administration),
     as the makemore repository ships them (MIT licence, Andrej Karpathy); the file and
-    its provenance are in ``autograd_lite/corpora/``. microgpt learns from them.
+    its provenance are in ``autograd_lite/training/corpora/``. microgpt learns from them.
 
     Returns:
         A new list of strings (each of ``a``-``z`` only), first ``"emma"``.

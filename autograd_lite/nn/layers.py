@@ -30,18 +30,15 @@ Each parameter is labelled with its name (``layers.0.weight[3][1]``), which its 
 from __future__ import annotations
 
 import math
-import numbers
-import os
-import random
-import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from .checks import describe, one_of, positive_int
-from .engine import Value
-from .primitives import FUNCTIONS
-from .sums import dot
+from ..engine import Value
+from ..primitives import FUNCTIONS
+from ..sums import dot
+from ..support.checks import describe, one_of, positive_int
+from .module import M, Module, Seed, generator
+from .tensors import Tensor
 
 # How each activation is applied to a pre-activation Value; None means identity. Any
 # elementary function of the table can be one (leaky_relu with its default slope 0.01).
@@ -50,25 +47,6 @@ _APPLY: dict[str, Callable[[Value], Value] | None] = {
     "linear": None,
 }
 ACTIVATIONS = tuple(_APPLY)
-
-Seed = int | random.Random | None
-M = TypeVar("M", bound="Module")
-
-# A "tensor" here is a Value, a list of Values, or a list of such lists.
-Tensor = Any
-
-
-def _rng(seed: Seed) -> random.Random:
-    """The generator to draw weights from: Python's global one for None (so that
-    ``random.seed`` governs it, as in micrograd), else a private one."""
-    if isinstance(seed, random.Random):
-        return seed
-    if seed is None:
-        return random._inst  # the generator behind random.random(), random.uniform() ...
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
-    return random.Random(int(seed))
-
 
 def init_bound(activation: str, nin: int, nout: int) -> float:
     """Half-width of the uniform range the initial weights are drawn from.
@@ -101,151 +79,6 @@ def _as_inputs(x: object, nin: int, who: str) -> list[Value]:
 # --- the tensors of a module, flattened and checked ---------------------------
 
 
-def _flat(name: str, t: Tensor) -> Iterator[tuple[str, Value]]:
-    if isinstance(t, Value):
-        yield name, t
-        return
-    for i, item in enumerate(t):
-        yield from _flat(f"{name}[{i}]", item)
-
-
-def _values(t: Tensor) -> Iterator[Value]:
-    if isinstance(t, Value):
-        yield t
-        return
-    for item in t:
-        yield from _values(item)
-
-
-def _floats(t: Tensor) -> Any:
-    return t.data if isinstance(t, Value) else [_floats(item) for item in t]
-
-
-# --- modules ------------------------------------------------------------------
-
-# Every parameter a module made, so that a drawing can show it as what it is, a number
-# being learned. Weak, so that a dropped model is freed as usual.
-_PARAMETERS: weakref.WeakSet[Value] = weakref.WeakSet()
-
-
-def is_parameter(v: object) -> bool:
-    """Whether ``v`` is a weight or bias of an ``nn`` module, not an input or a constant."""
-    return v in _PARAMETERS
-
-
-class Module:
-    """Base class: parameters, gradients, and saving/loading of weights.
-
-    A subclass says which Values it holds by returning them from ``tensors()``, a
-    dict from name to a Value or (nested) list of Values. Everything else here is
-    derived from that.
-    """
-
-    def tensors(self) -> dict[str, Tensor]:
-        """The module's weights by name, as Values (the same objects, not copies)."""
-        return {}
-
-    def config(self) -> dict[str, Any]:
-        """The constructor arguments that rebuild this architecture (saved in files)."""
-        return {}
-
-    def parameters(self) -> list[Value]:
-        """Every trainable Value, in a fixed order (the order of ``named_parameters``)."""
-        return [p for t in self.tensors().values() for p in _values(t)]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """Each parameter with its name, e.g. ``("layers.0.weight[3][1]", Value)``.
-
-        The name is the ``state_dict`` key followed by the entry's index.
-        """
-        return [pair for key, t in self.tensors().items() for pair in _flat(key, t)]
-
-    def _name_parameters(self) -> None:
-        """Label each parameter with its name and register it (each constructor's last step).
-
-        A module inside another is named again by the outer one: a neuron's ``weight[1]``
-        becomes ``layers.0.weight[3][1]`` in an MLP.
-        """
-        for name, p in self.named_parameters():
-            p.label = name
-            _PARAMETERS.add(p)
-
-    def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to 0.0 (gradients accumulate otherwise)."""
-        for p in self.parameters():
-            p.grad = 0.0
-
-    def state_dict(self) -> dict[str, Any]:
-        """The weights as plain floats in nested lists, keyed like PyTorch's.
-
-        Returns:
-            A new dict, e.g. for an MLP ``{"layers.0.weight": [[...], ...],
-            "layers.0.bias": [...], ...}``; it is safe to change or serialise.
-        """
-        return {key: _floats(t) for key, t in self.tensors().items()}
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Copy weights from a dict shaped like ``state_dict()`` into this module.
-
-        Every key and shape is checked before any weight changes, so a bad dict
-        leaves the module as it was. Arrays (numpy, torch) are accepted too.
-
-        Args:
-            state: key -> number or nested lists of numbers.
-
-        Raises:
-            TypeError: if ``state`` is not a mapping.
-            ValueError: naming the key that is missing, unexpected, of the wrong
-                shape, or holding something that is not a finite number.
-        """
-        from . import checkpoint  # imported when used: checkpoint imports this module
-
-        checkpoint.load_state_dict(self, state)
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the architecture and weights to a JSON file, atomically.
-
-        The file is written to a temporary name in the same folder, flushed to disk,
-        then renamed over ``path``: a crash or error midway leaves any old file intact.
-        A replaced file keeps its permissions; a symbolic link is written through.
-        (The work is done by :func:`autograd_lite.checkpoint.save`.)
-
-        Args:
-            path: where to write, e.g. ``"model.json"``. The folder must exist.
-
-        Returns:
-            ``path`` as a :class:`~pathlib.Path`.
-
-        Raises:
-            ValueError: if a weight is nan or inf (JSON cannot hold it faithfully).
-            OSError: naming ``path``, if the file cannot be written.
-        """
-        from . import checkpoint
-
-        return checkpoint.save(self, path)
-
-    @classmethod
-    def load(cls: type[M], path: str | os.PathLike[str]) -> M:
-        """A new module, architecture and weights, from a file written by ``save``.
-
-        Args:
-            path: the JSON file.
-
-        Returns:
-            The module, of the class recorded in the file: ``cls`` itself (a file
-            saved by a subclass of ``MLP`` loads through that subclass) or, when
-            called on ``Module``, any of ``Neuron``, ``Layer``, ``MLP``, ``GPT``.
-
-        Raises:
-            FileNotFoundError: if there is no such file.
-            ValueError: naming the path, if the file is not a valid model file, or
-                not a regular file, or larger than ``checkpoint.MAX_FILE_BYTES``.
-        """
-        from . import checkpoint
-
-        return checkpoint.load(cls, path)
-
-
 class Neuron(Module):
     """One unit: the weighted sum ``w·x + b`` followed by an activation.
 
@@ -265,7 +98,7 @@ class Neuron(Module):
     ) -> None:
         self.nin = positive_int(nin, "Neuron", "nin")
         self.activation = one_of(activation, "Neuron", "activation", ACTIVATIONS)
-        rng = _rng(seed)
+        rng = generator(seed)
         bound = init_bound(self.activation, self.nin, positive_int(nout, "Neuron", "nout"))
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(self.nin)]
         self.b = Value(0.0)
@@ -317,7 +150,7 @@ class Layer(Module):
         self.nin = positive_int(nin, "Layer", "nin")
         self.nout = positive_int(nout, "Layer", "nout")
         self.activation = one_of(activation, "Layer", "activation", ACTIVATIONS)
-        rng = _rng(seed)
+        rng = generator(seed)
         self.neurons = [Neuron(nin, activation, rng, nout=nout) for _ in range(nout)]
         self._name_parameters()
 
@@ -380,7 +213,7 @@ class MLP(Module):
         self.nouts = [positive_int(n, "MLP", f"nouts[{i}]") for i, n in enumerate(nouts)]
         self.activation = one_of(activation, "MLP", "activation", ACTIVATIONS)
         self.output_activation = one_of(output_activation, "MLP", "output_activation", ACTIVATIONS)
-        rng = _rng(seed)
+        rng = generator(seed)
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
@@ -444,32 +277,3 @@ class MLP(Module):
             f"output_activation={self.output_activation!r})"
         )
 
-
-_MODULES: dict[str, type[Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
-
-
-# --- GPT ----------------------------------------------------------------------------
-# nn.GPT lives in transformer.py, which builds on Module above and so imports this
-# module; it is imported here on first use rather than at the top, to keep the import
-# one-way whichever of the two modules is imported first.
-
-
-def _gpt() -> type[Module]:
-    from .transformer import GPT
-
-    return GPT
-
-
-def _module_class(name: str) -> type[Module] | None:
-    """The Module subclass a model file names, or None."""
-    return _gpt() if name == "GPT" else _MODULES.get(name)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "GPT":
-        return _gpt()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-if TYPE_CHECKING:
-    from .transformer import GPT as GPT

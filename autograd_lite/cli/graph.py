@@ -15,7 +15,7 @@ import math
 import sys
 from pathlib import Path
 
-from .engine import Value
+from ..engine import Value
 
 USAGE_ERROR = 2
 
@@ -89,9 +89,9 @@ def parse_assignments(items: list[str]) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status (0, or 2 for bad input)."""
-    from . import viz
+    from .. import viz
+    from ..viz.export import FORMATS
     from .expression import parse_expression
-    from .viz.export import FORMATS
 
     try:
         output = Path(args.output)
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_drawable(out: Value) -> None:
     """Refuse, before any work, a graph that Graphviz would take too long to draw."""
-    from .viz.graph import layout_size
+    from ..viz.graph import layout_size
 
     size = layout_size(out)
     if size > MAX_LAYOUT_SIZE:

@@ -18,9 +18,9 @@ BROKEN_PIPE = 1  # the output could not all be written: its reader closed the pi
 
 # subcommand name -> (module that implements it, one-line help)
 SUBCOMMANDS = {
-    "demo": ("autograd_lite.demo", "train an MLP on two moons and write the model and plots"),
-    "graph": ("autograd_lite.graph_command", "differentiate an expression and draw its graph"),
-    "gpt": ("autograd_lite.gpt_command", "train microgpt's GPT on the names and sample new ones"),
+    "demo": ("autograd_lite.cli.demo", "train an MLP on two moons and write the model and plots"),
+    "graph": ("autograd_lite.cli.graph", "differentiate an expression and draw its graph"),
+    "gpt": ("autograd_lite.cli.gpt", "train microgpt's GPT on the names and sample new ones"),
 }
 
 

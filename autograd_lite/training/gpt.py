@@ -1,66 +1,51 @@
-"""``autograd-lite gpt``: microgpt's GPT trained on the names, every number a Value.
-
-    $ autograd-lite gpt                  # microgpt's recipe: 1,000 steps of one name
+"""The GPT's training: microgpt's recipe as a library, used by the command, the notebook
+and the benchmarks alike.
 
 The recipe is microgpt's: the 32,033 names shuffled by ``random.Random(seed)`` (seed 42
 by default, as microgpt's ``random.seed(42)``), ``nn.GPT(27)`` with its weights drawn
 from the same generator, one name per step, the mean cross-entropy of its next
 characters, Adam (lr 0.01 decaying linearly to 0, betas (0.85, 0.99), eps 1e-8); then
-20 names sampled at temperature 0.5, from the same generator again. With the defaults
-the run is microgpt's run, number for number (up to rounding).
-
-It prints the final loss and the sampled names, and writes the model file
-(``model.json``, loadable with ``nn.GPT.load``) and the loss curve (``loss_curve.png``)
-into ``--out``. Any bad input is one line on stderr and exit status 2.
+names sampled at temperature 0.5, from the same generator again.
 
 :func:`train` is the loop; the work of a step, from the names to the loss, the
-gradients and the update, is a function it is given: :class:`CompiledStep` (the
-command's default: one traced tape per name length, replayed with numpy) or
-:func:`scalar_step` (``--scalar``: the graph of Values, built and walked for every name).
+gradients and the update, is a function it is given: :class:`CompiledStep` (one traced
+tape per name length, replayed with numpy) or :func:`scalar_step` (the graph of Values,
+built and walked for every name).
+
+    >>> schedule = linear_decay(0.01, 1000)
+    >>> schedule(0), schedule(500)
+    (0.01, 0.005)
 """
 
 from __future__ import annotations
 
-import argparse
-import random
-import statistics
 import sys
-import time
 from collections.abc import Callable, Sequence
-from functools import partial, reduce
+from functools import reduce
 from operator import add
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import data, optim
-from .cli import whole_number
-from .collector import collector_paused
-from .compiler import CompiledFunction, compile
-from .files import write_atomically
+from ..compiler import CompiledFunction, compile
+from ..nn.transformer import GPT, check_sequence, token_id
+from ..support.collector import collector_paused
+from . import optim
 from .steps import WeightVector
-from .transformer import GPT, check_sequence, token_id
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-USAGE_ERROR = 2
 DEFAULT_SEED = 42  # microgpt's random.seed(42)
 STEPS = 1000
 LR = 0.01  # decays linearly to 0 over the run
 BETAS = (0.85, 0.99)
 EPS = 1e-8
 TEMPERATURE = 0.5
-SAMPLES = 20
 LAST = 100  # the final loss is also reported as the mean of this many last steps
 
 # A training step: the batch's loss from token lists, its gradients and the update.
 StepFunction = Callable[[GPT, optim.Optimizer, Sequence[Sequence[int]]], float]
-
-
-class CommandError(Exception):
-    """A problem with the command's input or output, reported as one line."""
 
 
 def scalar_step(model: GPT, optimizer: optim.Optimizer, batch: Sequence[Sequence[int]]) -> float:
@@ -211,129 +196,6 @@ def train(
         bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
     return losses
 
-
-def _temperature(text: str) -> float:
-    try:
-        t = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < t < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
-    return t
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the command's arguments on ``parser``."""
-    parser.add_argument(
-        "--steps",
-        type=whole_number(1, "must be at least 1"),
-        default=STEPS,
-        help=f"training steps (default: {STEPS})",
-    )
-    parser.add_argument(
-        "--batch",
-        type=whole_number(1, "must be at least 1"),
-        default=1,
-        help="names per step; their losses are averaged (default: 1)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=whole_number(0, "must be 0 or more"),
-        default=DEFAULT_SEED,
-        help=f"seed of the shuffle, the initial weights and the samples (default: {DEFAULT_SEED})",
-    )
-    parser.add_argument(
-        "--temperature",
-        type=_temperature,
-        default=TEMPERATURE,
-        help=f"sampling temperature; lower is more conservative (default: {TEMPERATURE})",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("autograd_lite_output") / "gpt",
-        help="folder for model.json and loss_curve.png (default: autograd_lite_output/gpt)",
-    )
-    parser.add_argument(
-        "--scalar",
-        action="store_true",
-        help="build each step's graph of Values instead of replaying compiled tapes "
-        "(same gradients to about 1e-12, slower)",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Train, sample, report and write the files; returns the exit status (0, or 2)."""
-    try:
-        return _run(args)
-    except CommandError as e:
-        line = " ".join(str(e).split())  # always exactly one line
-        print(f"autograd-lite gpt: error: {line}", file=sys.stderr)
-        return USAGE_ERROR
-
-
-def _run(args: argparse.Namespace) -> int:
-    out: Path = args.out
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise CommandError(f"cannot create the output folder {out}: {e.strerror or e}") from None
-
-    names = data.load_names()
-    tokenizer = data.CharTokenizer(names)
-    rng = random.Random(args.seed)  # one generator for all, in microgpt's order
-    rng.shuffle(names)
-    model = GPT(tokenizer.vocab_size, seed=rng)
-    optimizer = optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
-    per_step = "1 name" if args.batch == 1 else f"{args.batch} names"
-    engine = "on the scalar graph" if args.scalar else "compiled (one tape per name length)"
-    print(
-        f"{len(names):,} names, {tokenizer.vocab_size} tokens (a-z and the boundary); "
-        f"{model}: {len(model.parameters()):,} parameters"
-    )
-    print(
-        f"{args.steps:,} steps of {per_step} {engine}; Adam, lr {LR:g} decaying "
-        f"linearly to 0, betas {BETAS}, eps {EPS:g}"
-    )
-    started = time.perf_counter()
-    try:
-        losses = train(
-            model,
-            [tokenizer.frame(name) for name in names],
-            optimizer,
-            args.steps,
-            batch=args.batch,
-            schedule=linear_decay(LR, args.steps),
-            step=scalar_step if args.scalar else CompiledStep(),
-            progress=not args.no_progress,
-        )
-    except ValueError as e:  # a step that would make a weight nan or inf
-        raise CommandError(f"training failed: {e}") from None
-    seconds = time.perf_counter() - started
-    last = losses[-LAST:]
-    print(
-        f"final loss {losses[-1]:.4f}; mean of the last {len(last)} steps "
-        f"{statistics.fmean(last):.4f} (trained in {seconds:.1f} s)"
-    )
-
-    print(f"{SAMPLES} names sampled at temperature {args.temperature:g}:")
-    for i in range(1, SAMPLES + 1):
-        name = tokenizer.decode(model.sample(tokenizer.boundary, args.temperature, seed=rng))
-        print(f"sample {i:2d}: {name}")
-
-    try:
-        print(f"wrote {model.save(out / 'model.json')}")
-        figure = loss_figure(losses)
-        write_atomically(out / "loss_curve.png", partial(_save_png, figure), binary=True)
-        print(f"wrote {out / 'loss_curve.png'}")
-    except OSError as e:
-        raise CommandError(f"cannot write to {out}: {e.strerror or e}") from None
-    return 0
-
-
-def _save_png(figure: Figure, file: IO[Any]) -> None:
-    figure.savefig(file, format="png", dpi=100)
 
 
 def loss_figure(losses: Sequence[float], window: int = LAST) -> Figure:

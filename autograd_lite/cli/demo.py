@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
-from . import compiler, data, nn, optim, train
-from .cli import whole_number
-from .files import write_atomically
+from .. import compiler, nn
+from ..support.files import write_atomically
+from ..training import data, optim, train
+from . import whole_number
 
 USAGE_ERROR = 2  # every error of the command line, as argparse's own
 
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _draw(model: nn.MLP, X: object, y: object, history: train.History, out: Path) -> Iterator[Path]:
     """Save the decision boundary and the loss curve as PNG files, naming each when done."""
-    from . import viz
+    from .. import viz
 
     plots = (
         (

@@ -37,12 +37,12 @@ import numbers
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 
-from .checks import describe
-from .engine import Value
-from .files import read_bounded, write_atomically
-from .nn import Module, Tensor, _module_class, _values
+from ..engine import Value
+from ..support.checks import describe
+from ..support.files import read_bounded, write_atomically
+from .tensors import Tensor, values
 
 FILE_FORMAT = "autograd_lite.model"
 FILE_VERSION = 1
@@ -50,13 +50,31 @@ FILE_VERSION = 1
 # than a scalar engine trains. A bound keeps a wrong path from filling the memory.
 MAX_FILE_BYTES = 100 * 2**20
 
-M = TypeVar("M", bound=Module)
+M = TypeVar("M", bound="Saveable")
+
+
+class Saveable(Protocol):
+    """What this file format needs of a module: its own methods, nothing of its class.
+
+    ``nn.Module`` has them all; the format never imports it, so that ``Module.save``
+    can call :func:`save` without the two modules importing each other.
+    """
+
+    def tensors(self) -> dict[str, Tensor]: ...
+
+    def config(self) -> dict[str, Any]: ...
+
+    def named_parameters(self) -> list[tuple[str, Value]]: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None: ...
 
 
 # --- state dicts --------------------------------------------------------------------
 
 
-def load_state_dict(module: Module, state: Mapping[str, Any]) -> None:
+def load_state_dict(module: Saveable, state: Mapping[str, Any]) -> None:
     """Copy the weights in ``state`` into ``module``'s Values, all or nothing.
 
     Args:
@@ -94,7 +112,7 @@ def load_state_dict(module: Module, state: Mapping[str, Any]) -> None:
             raise ValueError(
                 f"{key}: wrong shape: expected {_fmt_shape(want)}, got {_fmt_shape(got)}"
             )
-        updates.append((list(_values(t)), list(_read_numbers(key, value))))
+        updates.append((list(values(t)), list(_read_numbers(key, value))))
     for params, numbers_ in updates:
         for p, x in zip(params, numbers_, strict=True):
             p.data = x
@@ -147,7 +165,7 @@ def _fmt_shape(shape: tuple[int, ...] | None) -> str:
 # --- model files --------------------------------------------------------------------
 
 
-def save(module: Module, path: str | os.PathLike[str]) -> Path:
+def save(module: Saveable, path: str | os.PathLike[str]) -> Path:
     """Write ``module``'s class, architecture and weights to a JSON file, atomically.
 
     See :func:`autograd_lite.files.write_atomically`: a crash midway leaves any old
@@ -222,11 +240,15 @@ def load(cls: type[M], path: str | os.PathLike[str]) -> M:
 
 
 def _class_of(cls: type[M], name: object) -> type[M] | None:
-    """The class a file's ``"class"`` names, if loading it through ``cls`` is right."""
+    """The class a file's ``"class"`` names, if loading it through ``cls`` is right.
+
+    ``cls.class_named`` is the module's own registry (``nn.Module`` registers every
+    subclass by name), which finds the classes below ``cls``.
+    """
     if name == cls.__name__:
         return cls  # the class that saved it, a user's subclass included
-    kind: Any = _module_class(str(name))
-    return kind if kind is not None and issubclass(kind, cls) else None
+    kind: type[M] | None = cls.class_named(str(name))  # type: ignore[attr-defined]
+    return kind
 
 
 def _from_payload(cls: type[M], payload: object) -> M:
