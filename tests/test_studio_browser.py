@@ -9,6 +9,7 @@ anything from the network would fail here.
 from __future__ import annotations
 
 import math
+import time
 import shutil
 import tempfile
 from pathlib import Path
@@ -473,3 +474,120 @@ def test_a_naive_order_too_long_to_play_is_offered_disabled(browser, tmp_path):
     assert "too many steps" in option.text
     with pytest.raises(WebDriverException, match="order must be one of engine,assign"):
         view.call("order('naive')")
+
+
+def test_the_controls_of_the_training_view_send_what_the_learner_sets(browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import Select
+
+    from autograd_lite import nn
+
+    X = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.5, 0.5], [0.2, 0.8]]
+    y = [0, 1, 2, 0, 1, 2]  # three classes: every one can be added by clicking
+    studio = ag.studio(nn.MLP(2, [5, 3], seed=0), X, y, loss="cross_entropy", epochs=4)
+    loss = studio.step()["loss"]
+    Page(browser, training_page(tmp_path, studio, selected=None))
+
+    def sent():
+        return browser.execute_script("const s = window.sent; window.sent = []; return s")
+
+    click = Select(browser.find_element(By.CLASS_NAME, "agl-click"))
+    assert [o.get_attribute("value") for o in click.options] == [
+        "select", "add0", "add1", "add2", "delete"]
+    legend = browser.find_element(By.CLASS_NAME, "agl-legend").text
+    assert legend.split() == ["class", "0", "class", "1", "class", "2"]
+    click.select_by_value("add2")
+    plot = browser.find_element(By.CLASS_NAME, "agl-data")
+    ActionChains(browser).move_to_element_with_offset(plot, 10, 10).click().perform()
+    (message,) = sent()
+    assert message["type"] == "add" and message["label"] == 2
+
+    def set_field(cls: str, text: str) -> None:
+        field = browser.find_element(By.CLASS_NAME, cls)
+        browser.execute_script(
+            "arguments[0].value = arguments[1];"
+            "arguments[0].dispatchEvent(new Event('change', {bubbles: true}))", field, text)
+
+    set_field("agl-lr", "0.25")
+    set_field("agl-batch", "3")
+    set_field("agl-l2", "0.001")
+    set_field("agl-batch", "")
+    Select(browser.find_element(By.CLASS_NAME, "agl-speed")).select_by_value("0.5")
+    Select(browser.find_element(By.CLASS_NAME, "agl-speed")).select_by_value("")
+    Select(browser.find_element(By.CLASS_NAME, "agl-activation")).select_by_value("tanh")
+    assert [m["settings"] for m in sent() if m["type"] == "configure"] == [
+        {"lr": 0.25}, {"batch_size": 3}, {"l2": 0.001}, {"batch_size": None},
+        {"speed": 0.5}, {"speed": None}, {"activation": "tanh"}]
+    browser.find_element(By.CSS_SELECTOR, '[data-act="reset"]').click()
+    set_field("agl-more", "250")
+    browser.find_element(By.CSS_SELECTOR, '[data-act="more"]').click()
+    assert sent() == [{"type": "reset"}, {"type": "more", "n": 250}]
+    # the kernel's side takes each as it comes
+    studio.configure(lr=0.25, batch_size=3, l2=0.001, speed=0.5, activation="tanh")
+    studio.reset()
+    assert studio.session.model.activation == "tanh" and studio.session.epoch == 0
+    state = browser.execute_script("return window.autogradLiteStudio.state()")
+    assert state["phase"] == "training" and (state["epoch"], state["epochs"]) == (1, 4)
+    assert state["loss"] == loss
+
+
+def test_a_saved_training_run_replays_epoch_by_epoch(browser, tmp_path):
+    from autograd_lite import data, nn
+
+    X, y = data.make_moons(n=60, noise=0.1, seed=0)
+    Xt, yt = data.make_moons(n=30, noise=0.1, seed=1)
+    studio = ag.studio(nn.MLP(2, [8, 8, 1], seed=0), X, y, epochs=30, test=(Xt, yt))
+    for _ in range(30):
+        studio.step()
+    path = studio.save_html(tmp_path / "run.html")
+    text = path.read_text(encoding="utf-8")
+    assert "http://" not in text.replace("http://www.w3.org", "")  # nothing to fetch
+    view = Page(browser, path)
+    assert view.call("kind") == "training"
+    assert view.steps() == 31  # epochs 0 to 30
+    last = view.state()
+    assert last["phase"] == "training" and (last["epoch"], last["epochs"]) == (30, 30)
+    assert last["loss"] == studio.history[-1]["loss"]
+    assert last["test_loss"] == studio.history[-1]["test_loss"]
+    assert last["text"].startswith("epoch 30 / 30, loss ")
+    first = view.state(0)
+    assert (first["epoch"], first["loss"], first["history"]) == (0, None, 0)
+    middle = view.state(12)
+    assert middle["epoch"] == 12 and middle["loss"] == studio.history[11]["loss"]
+    # the page's own play button replays to the end
+    browser.find_element(By.CSS_SELECTOR, '[data-act="play"]').click()
+    deadline = time.monotonic() + 10
+    while view.state()["epoch"] < 30 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert view.state()["epoch"] == 30
+    assert browser.find_elements(By.CSS_SELECTOR, ".agl-test-curve")
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".agl-neuron")) == 2 + 8 + 8 + 1
+    browser.save_screenshot(str(tmp_path / "replay.png"))
+    assert view.errors() == []
+
+
+def test_every_studio_on_a_page_is_listed_and_the_latest_is_the_hook(browser, tmp_path):
+    x = ag.Value(2.0, label="x")
+    graph = ag.studio((x * x).tanh())
+    recording = page._script_json({"recording": graph.recording.to_json(),
+                                   "views": graph._views_json()})
+    html = f"""<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<div id="a"></div><div id="b"></div>
+<script type="application/json" id="s">{recording}</script>
+<script type="module">
+{page.static_text("studio.js")}
+const state = JSON.parse(document.getElementById("s").textContent);
+for (const id of ["a", "b"]) {{
+  render({{ model: {{ get: (k) => state[k], on: () => {{}}, send: null }}, el: document.getElementById(id) }});
+}}
+</script></body></html>"""
+    path = tmp_path / "two.html"
+    path.write_text(html, encoding="utf-8")
+    Page(browser, path)
+    assert browser.execute_script("return window.autogradLiteStudios.length") == 2
+    assert browser.execute_script(
+        "return window.autogradLiteStudios[1] === window.autogradLiteStudio")
+    # each drives its own view
+    browser.execute_script("window.autogradLiteStudios[0].step(3)")
+    assert browser.execute_script("return window.autogradLiteStudios[0].state().step") == 3
+    assert browser.execute_script("return window.autogradLiteStudios[1].state().step") == 0

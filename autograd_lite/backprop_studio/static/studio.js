@@ -420,8 +420,10 @@ function render({ model, el }) {
   loadSvg();
   draw();
 
-  // The automation hook (the latest studio shown on the page).
-  window.autogradLiteStudio = {
+  // The automation hook: window.autogradLiteStudios lists every studio on the page, in
+  // the order shown; window.autogradLiteStudio is the latest.
+  const hook = {
+    kind: "graph",
     steps: () => total(),
     step: (target) => {
       stop();
@@ -463,7 +465,14 @@ function render({ model, el }) {
       };
     },
   };
-  return () => stop();
+  window.autogradLiteStudios = window.autogradLiteStudios || [];
+  window.autogradLiteStudios.push(hook);
+  window.autogradLiteStudio = hook;
+  return () => {
+    stop();
+    const list = window.autogradLiteStudios;
+    if (list.includes(hook)) list.splice(list.indexOf(hook), 1);
+  };
 }
 
 export default { render };
