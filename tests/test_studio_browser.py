@@ -246,13 +246,16 @@ def test_the_buttons_and_the_texts_of_the_drawing(browser, tmp_path):
         group = browser.find_element(By.ID, node_id)
         return [t.text for t in group.find_elements(By.TAG_NAME, "text")]
 
-    assert texts(ids["n1"]) == ["n1", "data —", "grad —"]
+    # an unlabelled node is named by its id, everywhere
+    assert ids["n2"] == "n2" and ids["n3"] == "n3"
+    assert texts("n2") == ["n2", "data —", "grad —"]
     browser.find_element(By.CSS_SELECTOR, '[data-act="next"]').click()
     assert page.state()["step"] == 1
-    assert texts(ids["n1"]) == ["n1", "data -1", "grad —"]
-    assert "n1 = x * w = 2 * -0.5 = -1" in browser.find_element(By.CLASS_NAME, "agl-step").text
+    assert texts("n2") == ["n2", "data -1", "grad —"]
+    assert "n2 = x * w = 2 * -0.5 = -1" in browser.find_element(By.CLASS_NAME, "agl-step").text
     browser.find_element(By.CSS_SELECTOR, '[data-act="last"]').click()
     assert texts(ids["x"]) == ["x", "data 2", "grad -0.21"]
+    assert "not reached yet" in browser.find_element(By.CLASS_NAME, "agl-legend").text
     browser.find_element(By.CSS_SELECTOR, '[data-act="back"]').click()
     assert page.state()["step"] == page.steps() - 1
     browser.find_element(By.CSS_SELECTOR, '[data-act="first"]').click()
@@ -591,3 +594,44 @@ for (const id of ["a", "b"]) {{
     browser.execute_script("window.autogradLiteStudios[0].step(3)")
     assert browser.execute_script("return window.autogradLiteStudios[0].state().step") == 3
     assert browser.execute_script("return window.autogradLiteStudios[1].state().step") == 0
+
+
+def test_a_wrong_order_shows_its_own_numbers_and_its_banner_with_the_first_wrong_one(
+    browser, tmp_path
+):
+    x, w = ag.Value(2.0, label="x"), ag.Value(-3.0, label="w")
+    c = x * w
+    c.label = "c"
+    out = c + c * 2
+    out.label = "L"
+    page = open_studio(browser, tmp_path, out)
+    ids = {n["label"]: n["id"] for n in page.state()["nodes"]}
+    page.call("order('naive')")
+    warning = browser.find_element(By.CLASS_NAME, "agl-warning")
+    page.state(0)
+    assert warning.text == ""  # nothing has gone wrong at step 0
+    page.state(5)
+    assert warning.text == ""
+    page.state(6)  # c passes on a partial gradient: the first wrong number
+    assert "the first wrong gradient is c's, at step 6" in warning.text
+    # the chain-rule panel shows the naive order's numbers: x ends at -12, not -9
+    text = page.call(f"select('{ids['x']}')")
+    assert "= -12" in text and "naive recursive order" in text
+    page.call("order('engine')")
+    text = page.call(f"select('{ids['x']}')")
+    assert "= -9" in text and "= -12" not in text
+    page.state(page.steps())
+    assert warning.text == ""
+
+
+def test_a_step_in_a_collapsed_view_names_the_box_its_node_is_in(browser, tmp_path):
+    net = ag.nn.MLP(2, [3, 1], seed=0)
+    out = net([0.5, -1.0])
+    out.label = "score"
+    studio = ag.studio(out, model=net)
+    path = studio.save_html(tmp_path / "net.html")
+    page = Page(browser, path)
+    page.call("view('neurons')")
+    page.state(1)
+    step = browser.find_element(By.CLASS_NAME, "agl-step").text
+    assert step.startswith("forward 1 of") and "[inside L1 N1" in step

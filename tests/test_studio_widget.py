@@ -69,7 +69,7 @@ def test_the_widget_in_a_kernel():
         "anywidget": True,
         "hook_in_esm": True,
         "css": True,
-        "nodes": ["x", "w", "b", "n1", "n2", "L"],
+        "nodes": ["x", "w", "b", "n3", "n4", "L"],
         "views": [["graph", "<svg"]],
     }
     assert json.loads(third[0]["text"]) == {"data": True, "grads": True, "caller_untouched": True}
