@@ -9,9 +9,9 @@ anything from the network would fail here.
 from __future__ import annotations
 
 import math
-import time
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -581,7 +581,8 @@ def test_every_studio_on_a_page_is_listed_and_the_latest_is_the_hook(browser, tm
 {page.static_text("studio.js")}
 const state = JSON.parse(document.getElementById("s").textContent);
 for (const id of ["a", "b"]) {{
-  render({{ model: {{ get: (k) => state[k], on: () => {{}}, send: null }}, el: document.getElementById(id) }});
+  const model = {{ get: (k) => state[k], on: () => {{}}, send: null }};
+  render({{ model, el: document.getElementById(id) }});
 }}
 </script></body></html>"""
     path = tmp_path / "two.html"
@@ -635,3 +636,28 @@ def test_a_step_in_a_collapsed_view_names_the_box_its_node_is_in(browser, tmp_pa
     page.state(1)
     step = browser.find_element(By.CLASS_NAME, "agl-step").text
     assert step.startswith("forward 1 of") and "[inside L1 N1" in step
+
+
+def test_zoom_and_a_fit_that_never_shrinks_text_below_readable(browser, tmp_path):
+    net = ag.nn.MLP(2, [16, 16, 1], seed=0)
+    out = net([0.5, -1.0])
+    page = Page(browser, ag.studio(out, model=net).save_html(tmp_path / "big.html"))
+    page.call("view('neurons')")
+
+    def scale() -> float:  # drawn width over the drawing's own width
+        return browser.execute_script(
+            "const svg = document.querySelector('.agl-graph svg');"
+            "return svg.getBoundingClientRect().width / svg.viewBox.baseVal.width")
+
+    assert scale() >= 0.7  # too wide to fit at a readable size: shown larger, it scrolls
+    before = scale()
+    browser.find_element(By.CSS_SELECTOR, '[data-act="zoom-in"]').click()
+    assert scale() == pytest.approx(before * 1.25, rel=0.02)
+    browser.find_element(By.CSS_SELECTOR, '[data-act="zoom-out"]').click()
+    browser.find_element(By.CSS_SELECTOR, '[data-act="zoom-out"]').click()
+    assert scale() == pytest.approx(before * 0.8, rel=0.02)
+    # a small graph still fits the width
+    small = Page(browser, ag.studio(ag.Value(1.0, label="x").tanh()).save_html(tmp_path / "s.html"))
+    assert "agl-full-size" not in browser.find_element(By.CLASS_NAME, "agl-graph").get_attribute(
+        "class")
+    assert small.errors() == []

@@ -154,6 +154,12 @@ app.commands.execute("notebook:run-cell");  // not awaited: it resolves when the
 done(true);
 """
 
+# what cell i printed
+OUTPUT = """
+const cell = window.jupyterapp.shell.currentWidget.content.widgets[arguments[0]];
+return cell.node.querySelector(".jp-OutputArea").innerText;
+"""
+
 FIGURES: dict[str, float] = {}
 
 
@@ -185,15 +191,14 @@ def test_the_training_studio_never_jams_jupyterlab(lab):
     queries = []
     for _ in range(10):
         started = time.monotonic()
-        driver.find_element(By.CLASS_NAME, "agl-count").text
-        driver.find_elements(By.CSS_SELECTOR, ".agl-point")
+        assert driver.find_element(By.CLASS_NAME, "agl-count").text.startswith("epoch ")
+        assert driver.find_elements(By.CSS_SELECTOR, ".agl-point")
         queries.append(time.monotonic() - started)
         time.sleep(0.2)
     started = time.monotonic()
     driver.execute_async_script(RUN_CELL, 1)
-    _wait(lambda: "answer 2" in driver.execute_script(
-        "return window.jupyterapp.shell.currentWidget.content.widgets[1].node.querySelector('.jp-OutputArea').innerText"),
-        30, "the cell run while training plays did not answer")
+    _wait(lambda: "answer 2" in driver.execute_script(OUTPUT, 1),
+          30, "the cell run while training plays did not answer")
     answered = time.monotonic() - started
     state = driver.execute_script("return window.autogradLiteStudio.state()")
     assert state["playing"] and state["epoch"] < 2000, "training ended before the checks"
@@ -201,9 +206,8 @@ def test_the_training_studio_never_jams_jupyterlab(lab):
 
     # the kernel's end, by its own clock, against the moment the page shows epoch 2000
     driver.execute_async_script(RUN_CELL, 2)
-    finished = _wait(lambda: driver.execute_script(
-        "const t = window.jupyterapp.shell.currentWidget.content.widgets[2].node.querySelector('.jp-OutputArea').innerText;"
-        "return t.includes('finished') ? t : null"), 150, "the kernel did not finish")
+    finished = _wait(lambda: "finished" in driver.execute_script(OUTPUT, 2)
+                     and driver.execute_script(OUTPUT, 2), 150, "the kernel did not finish")
     kernel_end_ms, epoch, error = finished.split("finished", 1)[1].split()[:3]
     assert (int(epoch), error) == (2000, "''")
     shown_at_ms = _wait(lambda: driver.execute_script(

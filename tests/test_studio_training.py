@@ -246,7 +246,8 @@ def test_a_schedule_that_returns_a_str_later_stops_playing_with_a_type_error():
         ({"X": [[0.0, 1.0], [float("nan"), 0.0]]}, ValueError,
          r"studio: X must hold finite numbers, got \[nan, 0.0\] in row 1"),
         ({"optimizer": "adam"}, TypeError, "studio: optimizer must be an optimizer .* got 'adam'"),
-        ({"lr_schedule": "fast"}, TypeError, "studio: lr_schedule must be a function .* got 'fast'"),
+        ({"lr_schedule": "fast"}, TypeError,
+         "studio: lr_schedule must be a function .* got 'fast'"),
         ({"lr_schedule": lambda e: "fast"}, ValueError,
          "studio: lr_schedule.0. must be a learning rate >= 0, got 'fast'"),
         ({"l2": -1}, ValueError, "studio: l2 must be a finite number >= 0, got -1"),
@@ -282,7 +283,8 @@ def test_speed_sets_the_pace_of_playing():
 def test_play_at_the_planned_end_says_so_and_more_trains_past_it():
     X, y = moons(20)
     s = ag.studio(nn.MLP(2, [4, 1], seed=0), X, y, epochs=2, speed=None)
-    s.step(); s.step()
+    s.step()
+    s.step()
     s.play()
     assert not s.session.playing and "the planned 2 epochs are done" in s.session.note
     s.more(3)

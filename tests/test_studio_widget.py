@@ -134,3 +134,29 @@ def test_the_training_widget_in_a_kernel_stays_responsive_while_it_plays():
         "boundary": 40 * 40,
         "settings": [0.05, 2.0],
     }
+
+
+def test_a_saved_notebook_keeps_a_still_picture_and_a_readable_repr_as_fallbacks():
+    import autograd_lite as ag
+    from autograd_lite import data, nn
+
+    x = ag.Value(2.0, label="x")
+    graph = ag.studio((x * x).tanh())
+    def shown(studio):  # IPython takes the data alone, or (data, metadata)
+        bundle = studio._repr_mimebundle_()
+        return bundle[0] if isinstance(bundle, tuple) else bundle
+
+    bundle = shown(graph)
+    assert WIDGET_VIEW in bundle
+    assert bundle["text/plain"] == repr(graph) and "StudioWidget object" not in repr(graph)
+    assert "<svg" in bundle["text/html"] and 'id="n0"' in bundle["text/html"]
+    assert "<script" not in bundle["text/html"]
+
+    X, y = data.make_moons(n=20, noise=0.1, seed=0)
+    training = ag.studio(nn.MLP(2, [4, 1], seed=0), X, y, epochs=3)
+    training.step()
+    bundle = shown(training)
+    assert WIDGET_VIEW in bundle
+    assert bundle["text/plain"] == "<TrainingStudio: 20 points, epoch 1 of 3>"
+    html = bundle["text/html"]
+    assert "epoch 1 / 3" in html and html.count("<circle") == 20 and "<script" not in html

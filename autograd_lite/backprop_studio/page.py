@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html
 import json
-from importlib import resources
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -141,9 +141,7 @@ def training_still_svg(picture: dict[str, Any], X: list[list[float]], y: list[in
         )
     for (a, b), c in zip(X, y, strict=True):
         px, py = (a - x0) / (x1 - x0) * 300, 300 - (b - y0) / (y1 - y0) * 300
-        parts.append(
-            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{CLASS_COLORS[c % len(CLASS_COLORS)]}" '
-            f'stroke="#fff"/>'
-        )
+        color = CLASS_COLORS[c % len(CLASS_COLORS)]
+        parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{color}" stroke="#fff"/>')
     parts.append("</svg>")
     return "".join(parts)

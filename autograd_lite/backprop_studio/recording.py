@@ -37,7 +37,8 @@ class Recording:
 
     Attributes:
         nodes: one dict per node, in topological order: ``id``, ``label`` (the name the
-            studio shows: the node's label, else its id), ``op`` (``""`` for a leaf), ``parents`` (ids), ``data``, ``grad``
+            studio shows: the node's label, else its id), ``op`` (``""`` for a leaf),
+            ``parents`` (ids), ``data``, ``grad``
             (the engine's ``d out / d node``).
         output: the id of the output node.
         forward: one dict per op node: ``node`` and ``text`` (``n3 = x * w = 2 * -3 = -6``).

@@ -160,7 +160,9 @@ class TrainingSession:
             try:
                 self.optimizer.lr = rate
             except (TypeError, ValueError) as e:
-                raise TypeError(f"lr_schedule({self.epoch}) returned {describe(rate)}: {e}") from None
+                raise TypeError(
+                    f"lr_schedule({self.epoch}) returned {describe(rate)}: {e}"
+                ) from None
         return train.fit(
             self.model,
             self.X[rows],
@@ -585,7 +587,8 @@ class TrainingSession:
                 beta1, beta2 = opt.betas
                 denominator = np.sqrt(v) / math.sqrt(1 - beta2**t) + opt.eps
                 with np.errstate(all="ignore"):
-                    moved = np.where(denominator == 0, 0.0, -opt.lr / (1 - beta1**t) * m / denominator)
+                    moved = -opt.lr / (1 - beta1**t) * m / denominator
+                moved = np.where(denominator == 0, 0.0, moved)
                 table["step"] = _shown(moved)
         elif isinstance(opt, SGD):
             table["velocity"] = _shown(opt.velocity)
@@ -683,7 +686,7 @@ def _check_schedule(schedule: Any) -> None:
             f"{describe(schedule)}; for a constant rate set the optimizer's lr"
         )
     rate = schedule(0)
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not rate >= 0:
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not float(rate) >= 0:
         raise ValueError(
             f"studio: lr_schedule(0) must be a learning rate >= 0, got {describe(rate)}"
         )

@@ -442,7 +442,9 @@ function render({ model, el }) {
       return applyZoom();
     }
     if (act === "zoom-in" || act === "zoom-out") {
-      zoom = Math.max(0.6, Math.min(4, (zoom ?? fitScale()) * (act === "zoom-in" ? 1.25 : 0.8)));
+      const svg = graph.querySelector("svg");
+      const shown = svg ? svg.getBoundingClientRect().width / naturalWidth() : 1;
+      zoom = Math.max(0.6, Math.min(4, shown * (act === "zoom-in" ? 1.25 : 0.8)));
       return applyZoom();
     }
     if (act !== "play") stop();
