@@ -661,3 +661,22 @@ def test_zoom_and_a_fit_that_never_shrinks_text_below_readable(browser, tmp_path
     assert "agl-full-size" not in browser.find_element(By.CLASS_NAME, "agl-graph").get_attribute(
         "class")
     assert small.errors() == []
+
+
+def test_an_error_of_the_training_thread_shows_in_the_view(browser, tmp_path):
+    from autograd_lite import data, nn
+
+    X, y = data.make_moons(n=20, noise=0.1, seed=0)
+    studio = ag.studio(nn.MLP(2, [4, 1], seed=0), X, y, epochs=50, speed=None,
+                       lr_schedule=lambda epoch: 0.01 if epoch < 2 else "fast")
+    studio.play()
+    deadline = time.monotonic() + 10
+    while studio.session.playing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert studio.session.error.startswith("TypeError: lr_schedule(2) returned 'fast'")
+    Page(browser, training_page(tmp_path, studio, selected=None))
+    warning = browser.find_element(By.CLASS_NAME, "agl-warning").text
+    assert warning == studio.session.error
+    state = browser.execute_script("return window.autogradLiteStudio.state()")
+    assert (state["error"], state["playing"], state["epoch"]) == (studio.session.error, False, 2)
+    assert browser.find_element(By.CSS_SELECTOR, '[data-act="play"]').text == "play"
