@@ -17,7 +17,6 @@ Read this file top to bottom:
 
 from __future__ import annotations
 
-import numbers
 import threading
 import weakref
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from typing import Any, ClassVar, TypeAlias
 
 from . import primitives as P
 from .primitives import ADD, DIV, FLOAT_OPS, MUL, SUB, Primitive, WithNumber
+from .support.checks import real_number
 
 Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
@@ -407,31 +407,14 @@ class Value:
 
 
 def _as_float(x: object, what: str = "Value") -> float:
-    """Convert a real number to float, or raise TypeError naming its type.
+    """``x`` as a float by the package's one rule (:func:`~.support.checks.real_number`).
 
     ``what`` names the function and argument in the error, e.g. ``"backward: grad"``.
     An int beyond the range of a float (10**400) is a ValueError, not an OverflowError.
     """
-    kind = type(x)
-    if kind is float:
+    if x.__class__ is float:
         return x  # type: ignore[return-value]
-    if kind is int or kind is bool or isinstance(x, numbers.Real):
-        try:
-            return float(x)  # type: ignore[arg-type]
-        except OverflowError:
-            raise ValueError(f"{what}: {_too_big(x)} is beyond the range of a float") from None
-    if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):  # not numbers.Real
-        return float(bool(x))
-    raise TypeError(
-        f"{what} needs a real number (int, float, bool or a numpy real scalar), got {kind.__name__}"
-    )
-
-
-def _too_big(x: object) -> str:
-    """A short name for a huge int (printing all its digits could itself fail)."""
-    if isinstance(x, int):
-        return f"the integer {'-' if x < 0 else ''}10**{int(abs(x).bit_length() * 0.30103)}..."
-    return repr(x)
+    return real_number(x, what)
 
 
 def _number(x: object, op: str) -> float | None:

@@ -6,15 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Literal, overload
 
+from .arguments import value_list
 from .engine import Number, Operand, Value, as_values, gradients, recording, topological_order
 from .primitives import FLOAT_OPS, WithNumber
-from .support.checks import (
-    callable_,
-    non_negative_number,
-    positive_number,
-    real_numbers,
-    value_list,
-)
+from .support.checks import callable_, non_negative_number, positive_number, real_numbers
 
 # --- derivatives as graphs, for higher order -------------------------------------------
 

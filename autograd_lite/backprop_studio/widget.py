@@ -19,7 +19,7 @@ from typing import Any
 from ..nn.layers import ACTIVATIONS
 
 STATIC = Path(__file__).with_name("static")
-INSTALL_HINT = "the studio widget needs anywidget: pip install 'autograd-lite[studio]'"
+INSTALL_HINT = "the studio widget needs anywidget: pip install anywidget"
 
 
 def make_widget(

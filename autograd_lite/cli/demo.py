@@ -9,7 +9,6 @@ boundary and the loss curve into an output folder.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -18,17 +17,15 @@ from pathlib import Path
 from .. import compiler, nn
 from ..support.files import write_atomically
 from ..training import data, optim, train
-from . import whole_number
-
-USAGE_ERROR = 2  # every error of the command line, as argparse's own
+from .shell import CommandError, whole_number
 
 HIDDEN = [16, 16, 1]
 L2 = 1e-4
 LR_START, LR_END = 1.0, 0.1
 
 
-_positive_int = whole_number(1, "must be at least 1")
-_seed = whole_number(0, "must be 0 or more")
+_positive_int = whole_number(1)
+_seed = whole_number(0)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,12 +64,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train, report and write the files; returns the exit status."""
+    """Train, report and write the files; returns the exit status (0).
+
+    Raises:
+        CommandError: if the output folder cannot be made or written, or training fails.
+    """
     out: Path = args.out
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        return _fail(f"cannot create the output folder {out}: {e.strerror or e}")
+        raise CommandError(f"cannot create the output folder {out}: {e.strerror or e}") from None
 
     X, y = data.DATASETS[args.dataset](n=args.samples, seed=args.seed)
     model = nn.MLP(2, HIDDEN, activation="relu", seed=args.seed)
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             compiled=not args.scalar,
         )
     except ValueError as e:  # e.g. a diverging step, stopped by the optimizer
-        return _fail(f"training failed: {e}")
+        raise CommandError(f"training failed: {e}") from None
     seconds = time.perf_counter() - started
     score = train.accuracy(model, X, y)
     print(f"final training accuracy: {score:.1%} (trained in {seconds:.1f} s)")
@@ -108,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         for path in _draw(model, X, y, history, out):
             print(f"wrote {path}")
     except OSError as e:
-        return _fail(f"cannot write to {out}: {e.strerror or e}")
+        raise CommandError(f"cannot write to {out}: {e.strerror or e}") from None
     return 0
 
 
@@ -131,9 +132,3 @@ def _draw(model: nn.MLP, X: object, y: object, history: train.History, out: Path
         save_png = partial(figure.savefig, format="png", dpi=100)
         write_atomically(out / name, save_png, binary=True)
         yield out / name
-
-
-def _fail(message: str) -> int:
-    line = " ".join(message.split())  # always exactly one line
-    print(f"autograd-lite demo: error: {line}", file=sys.stderr)
-    return USAGE_ERROR

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -45,17 +44,12 @@ from ..training.gpt import (
     scalar_step,
     train,
 )
-from . import whole_number
+from .shell import CommandError, whole_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-USAGE_ERROR = 2
 SAMPLES = 20
-
-
-class CommandError(Exception):
-    """A problem with the command's input or output, reported as one line."""
 
 
 def _temperature(text: str) -> float:
@@ -72,19 +66,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments on ``parser``."""
     parser.add_argument(
         "--steps",
-        type=whole_number(1, "must be at least 1"),
+        type=whole_number(1),
         default=STEPS,
         help=f"training steps (default: {STEPS})",
     )
     parser.add_argument(
         "--batch",
-        type=whole_number(1, "must be at least 1"),
+        type=whole_number(1),
         default=1,
         help="names per step; their losses are averaged (default: 1)",
     )
     parser.add_argument(
         "--seed",
-        type=whole_number(0, "must be 0 or more"),
+        type=whole_number(0),
         default=DEFAULT_SEED,
         help=f"seed of the shuffle, the initial weights and the samples (default: {DEFAULT_SEED})",
     )
@@ -110,16 +104,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train, sample, report and write the files; returns the exit status (0, or 2)."""
-    try:
-        return _run(args)
-    except CommandError as e:
-        line = " ".join(str(e).split())  # always exactly one line
-        print(f"autograd-lite gpt: error: {line}", file=sys.stderr)
-        return USAGE_ERROR
+    """Train, sample, report and write the files; returns the exit status (0).
 
-
-def _run(args: argparse.Namespace) -> int:
+    Raises:
+        CommandError: for an output folder it cannot make or write, or a failed training.
+    """
     out: Path = args.out
     try:
         out.mkdir(parents=True, exist_ok=True)
