@@ -202,6 +202,7 @@ def test_the_training_studio_never_jams_jupyterlab(lab):
     answered = time.monotonic() - started
     state = driver.execute_script("return window.autogradLiteStudio.state()")
     assert state["playing"] and state["epoch"] < 2000, "training ended before the checks"
+    driver.execute_script("document.querySelector('.agl-training').scrollIntoView()")
     driver.save_screenshot(str(Path(os.environ.get("STUDIO_SCREENSHOTS", root)) / "lab.png"))
 
     # the kernel's end, by its own clock, against the moment the page shows epoch 2000
