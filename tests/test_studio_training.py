@@ -381,3 +381,29 @@ def test_the_replay_holds_every_kept_epoch_and_ends_at_the_last():
     assert epochs == sorted(epochs)
     assert replay["frames"][-1]["weights"] == s.session.weights()
     assert len(replay["history"]) == 450
+
+
+def test_the_widgets_throttle_serves_the_latest_request_at_a_capped_rate_and_survives_errors():
+    from autograd_lite.backprop_studio.widget import _Throttle
+
+    calls: list[float] = []
+    errors: list[Exception] = []
+    fail = [True]
+
+    def sync() -> None:
+        calls.append(time.perf_counter())
+        if fail[0]:
+            fail[0] = False
+            raise RuntimeError("cannot draw")
+
+    throttle = _Throttle(sync, 0.05, errors.append)
+    started = time.perf_counter()
+    while time.perf_counter() - started < 0.5:  # a training thread asking every millisecond
+        throttle.request()
+        time.sleep(0.001)
+    time.sleep(0.2)  # the last request is served
+    assert [str(e) for e in errors] == ["cannot draw"]
+    assert 3 <= len(calls) <= 0.7 / 0.05 + 1  # ~500 requests, at most one call per interval
+    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]
+    assert min(gaps) >= 0.045
+    assert calls[-1] > started + 0.45  # the latest request was served after the others

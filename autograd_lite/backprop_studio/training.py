@@ -335,9 +335,10 @@ class TrainingSession:
     # --- settings ----------------------------------------------------------------------
 
     def configure(self, **settings: Any) -> None:
-        """Change hyperparameters while it trains: ``lr``, ``batch_size`` (None for the
-        full batch), ``l2``, ``speed`` (epochs a second, None for as fast as it can),
-        ``activation`` (of the hidden layers, applied by the next :meth:`reset`).
+        """Change hyperparameters while it trains: ``lr`` (it replaces an ``lr_schedule``),
+        ``batch_size`` (None for the full batch), ``l2``, ``speed`` (epochs a second, None
+        for as fast as it can), ``activation`` (of the hidden layers, applied by the next
+        :meth:`reset`).
 
         Raises:
             TypeError: for an unknown setting.

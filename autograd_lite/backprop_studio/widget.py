@@ -106,9 +106,15 @@ class _Throttle:
     the page receives at most 1 / interval states a second, always the latest.
     """
 
-    def __init__(self, sync: Callable[[], None], interval: float) -> None:
+    def __init__(
+        self,
+        sync: Callable[[], None],
+        interval: float,
+        on_error: Callable[[Exception], None],
+    ) -> None:
         self.sync = sync
         self.interval = interval
+        self.on_error = on_error
         self._asked = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -125,8 +131,8 @@ class _Throttle:
             started = time.perf_counter()
             try:
                 self.sync()
-            except Exception:  # a state that cannot be drawn must not end the thread
-                pass
+            except Exception as e:  # said on the widget; the thread serves the next request
+                self.on_error(e)
             time.sleep(max(0.0, self.interval - (time.perf_counter() - started)))
 
 
@@ -180,7 +186,10 @@ def make_training_widget(session: Any) -> Any:
             send_history()  # before the frame that counts them
             widget.frame = state
 
-    throttle = _Throttle(sync, SYNC_INTERVAL)
+    def cannot_draw(e: Exception) -> None:
+        widget.send({"type": "error", "text": f"the studio cannot draw: {type(e).__name__}: {e}"})
+
+    throttle = _Throttle(sync, SYNC_INTERVAL, cannot_draw)
 
     def handle(_: Any, content: Any, buffers: Any) -> None:
         if not isinstance(content, dict):
