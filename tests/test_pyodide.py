@@ -26,10 +26,15 @@ ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="module")
-def pyodide_folder(request: pytest.FixtureRequest) -> Path:
+def pyodide_folder(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     if not shutil.which("node") or not shutil.which("npm"):
         pytest.skip("node and npm are needed to run Pyodide")
-    cache = request.config.cache.mkdir(f"pyodide-{PYODIDE_VERSION}")
+    if getattr(request.config, "cache", None) is not None:  # kept between runs (.pytest_cache)
+        cache = request.config.cache.mkdir(f"pyodide-{PYODIDE_VERSION}")  # type: ignore[union-attr]
+    else:  # pytest -p no:cacheprovider: installed for this run alone
+        cache = tmp_path_factory.mktemp(f"pyodide-{PYODIDE_VERSION}")
     folder = cache / "node_modules" / "pyodide"
     if not (folder / "pyodide.asm.wasm").exists():
         done = subprocess.run(
