@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -245,13 +246,16 @@ def test_the_buttons_and_the_texts_of_the_drawing(browser, tmp_path):
         group = browser.find_element(By.ID, node_id)
         return [t.text for t in group.find_elements(By.TAG_NAME, "text")]
 
-    assert texts(ids["n1"]) == ["n1", "data —", "grad —"]
+    # an unlabelled node is named by its id, everywhere
+    assert ids["n2"] == "n2" and ids["n3"] == "n3"
+    assert texts("n2") == ["n2", "data —", "grad —"]
     browser.find_element(By.CSS_SELECTOR, '[data-act="next"]').click()
     assert page.state()["step"] == 1
-    assert texts(ids["n1"]) == ["n1", "data -1", "grad —"]
-    assert "n1 = x * w = 2 * -0.5 = -1" in browser.find_element(By.CLASS_NAME, "agl-step").text
+    assert texts("n2") == ["n2", "data -1", "grad —"]
+    assert "n2 = x * w = 2 * -0.5 = -1" in browser.find_element(By.CLASS_NAME, "agl-step").text
     browser.find_element(By.CSS_SELECTOR, '[data-act="last"]').click()
     assert texts(ids["x"]) == ["x", "data 2", "grad -0.21"]
+    assert "not reached yet" in browser.find_element(By.CLASS_NAME, "agl-legend").text
     browser.find_element(By.CSS_SELECTOR, '[data-act="back"]').click()
     assert page.state()["step"] == page.steps() - 1
     browser.find_element(By.CSS_SELECTOR, '[data-act="first"]').click()
@@ -380,16 +384,29 @@ def training_page(tmp_path: Path, studio, selected: int | None) -> Path:
     kernel's real state (``training_state``), its messages collected in window.sent."""
     from autograd_lite.backprop_studio.widget import training_state
 
-    state = page._script_json(training_state(studio.session, selected))
+    state = page._script_json({"frame": training_state(studio.session, selected)})
+    history = page._script_json(studio.history)
     html = f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 <style>{page.static_text("studio.css")}</style></head><body><div id="studio"></div>
 <script type="application/json" id="state">{state}</script>
+<script type="application/json" id="history">{history}</script>
 <script type="module">
 {page.static_text("training.js")}
 const state = JSON.parse(document.getElementById("state").textContent);
+const history = JSON.parse(document.getElementById("history").textContent);
 window.sent = [];
-const model = {{ get: (k) => state[k], on: () => {{}}, send: (m) => window.sent.push(m) }};
+const handlers = {{}};
+const model = {{
+  get: (k) => state[k],
+  on: (name, f) => {{ handlers[name] = f; }},
+  send: (m) => {{
+    window.sent.push(m);
+    // the kernel answers a new view's hello with the whole history
+    if (m.type === "hello") handlers["msg:custom"]({{ type: "history", from: 0, points: history }});
+  }},
+}};
 render({{ model, el: document.getElementById("studio") }});
+window.sent = [];
 </script></body></html>"""
     path = tmp_path / "training.html"
     path.write_text(html, encoding="utf-8")
@@ -410,7 +427,6 @@ def test_the_training_view_draws_the_state_and_sends_what_the_learner_does(brows
     Page(browser, training_page(tmp_path, studio, selected=4))
     find = browser.find_elements
     assert len(find(By.CSS_SELECTOR, ".agl-point")) == 40
-    assert len(find(By.CSS_SELECTOR, ".agl-cell")) == 40 * 40
     assert len(find(By.CSS_SELECTOR, ".agl-weight")) == 2 * 6 + 6 * 1
     assert len(find(By.CSS_SELECTOR, ".agl-neuron")) == 2 + 6 + 1
     assert find(By.CSS_SELECTOR, ".agl-curve")
@@ -461,3 +477,206 @@ def test_a_naive_order_too_long_to_play_is_offered_disabled(browser, tmp_path):
     assert "too many steps" in option.text
     with pytest.raises(WebDriverException, match="order must be one of engine,assign"):
         view.call("order('naive')")
+
+
+def test_the_controls_of_the_training_view_send_what_the_learner_sets(browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import Select
+
+    from autograd_lite import nn
+
+    X = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.5, 0.5], [0.2, 0.8]]
+    y = [0, 1, 2, 0, 1, 2]  # three classes: every one can be added by clicking
+    studio = ag.studio(nn.MLP(2, [5, 3], seed=0), X, y, loss="cross_entropy", epochs=4)
+    loss = studio.step()["loss"]
+    Page(browser, training_page(tmp_path, studio, selected=None))
+
+    def sent():
+        return browser.execute_script("const s = window.sent; window.sent = []; return s")
+
+    click = Select(browser.find_element(By.CLASS_NAME, "agl-click"))
+    assert [o.get_attribute("value") for o in click.options] == [
+        "select", "add0", "add1", "add2", "delete"]
+    legend = browser.find_element(By.CLASS_NAME, "agl-legend").text
+    assert legend.split() == ["class", "0", "class", "1", "class", "2"]
+    click.select_by_value("add2")
+    plot = browser.find_element(By.CLASS_NAME, "agl-data")
+    ActionChains(browser).move_to_element_with_offset(plot, 10, 10).click().perform()
+    (message,) = sent()
+    assert message["type"] == "add" and message["label"] == 2
+
+    def set_field(cls: str, text: str) -> None:
+        field = browser.find_element(By.CLASS_NAME, cls)
+        browser.execute_script(
+            "arguments[0].value = arguments[1];"
+            "arguments[0].dispatchEvent(new Event('change', {bubbles: true}))", field, text)
+
+    set_field("agl-lr", "0.25")
+    set_field("agl-batch", "3")
+    set_field("agl-l2", "0.001")
+    set_field("agl-batch", "")
+    Select(browser.find_element(By.CLASS_NAME, "agl-speed")).select_by_value("0.5")
+    Select(browser.find_element(By.CLASS_NAME, "agl-speed")).select_by_value("")
+    Select(browser.find_element(By.CLASS_NAME, "agl-activation")).select_by_value("tanh")
+    assert [m["settings"] for m in sent() if m["type"] == "configure"] == [
+        {"lr": 0.25}, {"batch_size": 3}, {"l2": 0.001}, {"batch_size": None},
+        {"speed": 0.5}, {"speed": None}, {"activation": "tanh"}]
+    browser.find_element(By.CSS_SELECTOR, '[data-act="reset"]').click()
+    set_field("agl-more", "250")
+    browser.find_element(By.CSS_SELECTOR, '[data-act="more"]').click()
+    assert sent() == [{"type": "reset"}, {"type": "more", "n": 250}]
+    # the kernel's side takes each as it comes
+    studio.configure(lr=0.25, batch_size=3, l2=0.001, speed=0.5, activation="tanh")
+    studio.reset()
+    assert studio.session.model.activation == "tanh" and studio.session.epoch == 0
+    state = browser.execute_script("return window.autogradLiteStudio.state()")
+    assert state["phase"] == "training" and (state["epoch"], state["epochs"]) == (1, 4)
+    assert state["loss"] == loss
+
+
+def test_a_saved_training_run_replays_epoch_by_epoch(browser, tmp_path):
+    from autograd_lite import data, nn
+
+    X, y = data.make_moons(n=60, noise=0.1, seed=0)
+    Xt, yt = data.make_moons(n=30, noise=0.1, seed=1)
+    studio = ag.studio(nn.MLP(2, [8, 8, 1], seed=0), X, y, epochs=30, test=(Xt, yt))
+    for _ in range(30):
+        studio.step()
+    path = studio.save_html(tmp_path / "run.html")
+    text = path.read_text(encoding="utf-8")
+    assert "http://" not in text.replace("http://www.w3.org", "")  # nothing to fetch
+    view = Page(browser, path)
+    assert view.call("kind") == "training"
+    assert view.steps() == 31  # epochs 0 to 30
+    last = view.state()
+    assert last["phase"] == "training" and (last["epoch"], last["epochs"]) == (30, 30)
+    assert last["loss"] == studio.history[-1]["loss"]
+    assert last["test_loss"] == studio.history[-1]["test_loss"]
+    assert last["text"].startswith("epoch 30 / 30, loss ")
+    first = view.state(0)
+    assert (first["epoch"], first["loss"], first["history"]) == (0, None, 0)
+    middle = view.state(12)
+    assert middle["epoch"] == 12 and middle["loss"] == studio.history[11]["loss"]
+    # the page's own play button replays to the end
+    browser.find_element(By.CSS_SELECTOR, '[data-act="play"]').click()
+    deadline = time.monotonic() + 10
+    while view.state()["epoch"] < 30 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert view.state()["epoch"] == 30
+    assert browser.find_elements(By.CSS_SELECTOR, ".agl-test-curve")
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".agl-neuron")) == 2 + 8 + 8 + 1
+    browser.save_screenshot(str(tmp_path / "replay.png"))
+    assert view.errors() == []
+
+
+def test_every_studio_on_a_page_is_listed_and_the_latest_is_the_hook(browser, tmp_path):
+    x = ag.Value(2.0, label="x")
+    graph = ag.studio((x * x).tanh())
+    recording = page._script_json({"recording": graph.recording.to_json(),
+                                   "views": graph._views_json()})
+    html = f"""<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<div id="a"></div><div id="b"></div>
+<script type="application/json" id="s">{recording}</script>
+<script type="module">
+{page.static_text("studio.js")}
+const state = JSON.parse(document.getElementById("s").textContent);
+for (const id of ["a", "b"]) {{
+  const model = {{ get: (k) => state[k], on: () => {{}}, send: null }};
+  render({{ model, el: document.getElementById(id) }});
+}}
+</script></body></html>"""
+    path = tmp_path / "two.html"
+    path.write_text(html, encoding="utf-8")
+    Page(browser, path)
+    assert browser.execute_script("return window.autogradLiteStudios.length") == 2
+    assert browser.execute_script(
+        "return window.autogradLiteStudios[1] === window.autogradLiteStudio")
+    # each drives its own view
+    browser.execute_script("window.autogradLiteStudios[0].step(3)")
+    assert browser.execute_script("return window.autogradLiteStudios[0].state().step") == 3
+    assert browser.execute_script("return window.autogradLiteStudios[1].state().step") == 0
+
+
+def test_a_wrong_order_shows_its_own_numbers_and_its_banner_with_the_first_wrong_one(
+    browser, tmp_path
+):
+    x, w = ag.Value(2.0, label="x"), ag.Value(-3.0, label="w")
+    c = x * w
+    c.label = "c"
+    out = c + c * 2
+    out.label = "L"
+    page = open_studio(browser, tmp_path, out)
+    ids = {n["label"]: n["id"] for n in page.state()["nodes"]}
+    page.call("order('naive')")
+    warning = browser.find_element(By.CLASS_NAME, "agl-warning")
+    page.state(0)
+    assert warning.text == ""  # nothing has gone wrong at step 0
+    page.state(5)
+    assert warning.text == ""
+    page.state(6)  # c passes on a partial gradient: the first wrong number
+    assert "the first wrong gradient is c's, at step 6" in warning.text
+    # the chain-rule panel shows the naive order's numbers: x ends at -12, not -9
+    text = page.call(f"select('{ids['x']}')")
+    assert "= -12" in text and "naive recursive order" in text
+    page.call("order('engine')")
+    text = page.call(f"select('{ids['x']}')")
+    assert "= -9" in text and "= -12" not in text
+    page.state(page.steps())
+    assert warning.text == ""
+
+
+def test_a_step_in_a_collapsed_view_names_the_box_its_node_is_in(browser, tmp_path):
+    net = ag.nn.MLP(2, [3, 1], seed=0)
+    out = net([0.5, -1.0])
+    out.label = "score"
+    studio = ag.studio(out, model=net)
+    path = studio.save_html(tmp_path / "net.html")
+    page = Page(browser, path)
+    page.call("view('neurons')")
+    page.state(1)
+    step = browser.find_element(By.CLASS_NAME, "agl-step").text
+    assert step.startswith("forward 1 of") and "[inside L1 N1" in step
+
+
+def test_zoom_and_a_fit_that_never_shrinks_text_below_readable(browser, tmp_path):
+    net = ag.nn.MLP(2, [16, 16, 1], seed=0)
+    out = net([0.5, -1.0])
+    page = Page(browser, ag.studio(out, model=net).save_html(tmp_path / "big.html"))
+    page.call("view('neurons')")
+
+    def scale() -> float:  # drawn width over the drawing's own width
+        return browser.execute_script(
+            "const svg = document.querySelector('.agl-graph svg');"
+            "return svg.getBoundingClientRect().width / svg.viewBox.baseVal.width")
+
+    assert scale() >= 0.7  # too wide to fit at a readable size: shown larger, it scrolls
+    before = scale()
+    browser.find_element(By.CSS_SELECTOR, '[data-act="zoom-in"]').click()
+    assert scale() == pytest.approx(before * 1.25, rel=0.02)
+    browser.find_element(By.CSS_SELECTOR, '[data-act="zoom-out"]').click()
+    browser.find_element(By.CSS_SELECTOR, '[data-act="zoom-out"]').click()
+    assert scale() == pytest.approx(before * 0.8, rel=0.02)
+    # a small graph still fits the width
+    small = Page(browser, ag.studio(ag.Value(1.0, label="x").tanh()).save_html(tmp_path / "s.html"))
+    assert "agl-full-size" not in browser.find_element(By.CLASS_NAME, "agl-graph").get_attribute(
+        "class")
+    assert small.errors() == []
+
+
+def test_an_error_of_the_training_thread_shows_in_the_view(browser, tmp_path):
+    from autograd_lite import data, nn
+
+    X, y = data.make_moons(n=20, noise=0.1, seed=0)
+    studio = ag.studio(nn.MLP(2, [4, 1], seed=0), X, y, epochs=50, speed=None,
+                       lr_schedule=lambda epoch: 0.01 if epoch < 2 else "fast")
+    studio.play()
+    deadline = time.monotonic() + 10
+    while studio.session.playing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert studio.session.error.startswith("TypeError: lr_schedule(2) returned 'fast'")
+    Page(browser, training_page(tmp_path, studio, selected=None))
+    warning = browser.find_element(By.CLASS_NAME, "agl-warning").text
+    assert warning == studio.session.error
+    state = browser.execute_script("return window.autogradLiteStudio.state()")
+    assert (state["error"], state["playing"], state["epoch"]) == (studio.session.error, False, 2)
+    assert browser.find_element(By.CSS_SELECTOR, '[data-act="play"]').text == "play"

@@ -175,3 +175,235 @@ def test_a_fit_argument_without_data_is_refused_and_a_model_must_take_two_inputs
         ag.studio(ag.Value(1.0), epochs=3)
     with pytest.raises(ValueError, match="model must take 2 inputs"):
         ag.studio(nn.MLP(3, [4, 1], seed=0), np.zeros((3, 2)), [0, 1, 0])
+
+
+def wait_until_stopped(s, seconds: float = 10.0) -> None:
+    deadline = time.perf_counter() + seconds
+    while s.session.playing and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    assert not s.session.playing, "still playing"
+
+
+class Exploding(nn.MLP):
+    """An MLP whose forward raises ``error`` from epoch ``at`` on (while ``armed``)."""
+
+    armed = True
+
+    def __init__(self, error: Exception, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error = error
+        self.calls = 0
+
+    def __call__(self, x):
+        self.calls += 1
+        if self.armed and self.calls > 200:
+            raise self.error
+        return super().__call__(x)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [RuntimeError("the GPU caught fire"), ZeroDivisionError("float division by zero"), KeyError(3)],
+)
+def test_any_exception_in_the_training_thread_stops_playing_and_play_works_after_a_fix(error):
+    X, y = moons(20)
+    model = Exploding(error, 2, [4, 1], seed=0)
+    s = ag.studio(model, X, y, epochs=1000, speed=None, compiled=False)
+    s.play()
+    wait_until_stopped(s)
+    assert s.session.error == f"{type(error).__name__}: {error}"
+    reached = s.session.epoch
+    assert 0 < reached < 1000
+    model.armed = False  # the fix
+    s.play()
+    assert s.session.error == ""
+    deadline = time.perf_counter() + 5
+    while s.session.epoch <= reached + 2 and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    s.pause()
+    assert s.session.epoch > reached + 2
+
+
+def test_a_schedule_that_returns_a_str_later_stops_playing_with_a_type_error():
+    X, y = moons(20)
+    s = ag.studio(
+        nn.MLP(2, [4, 1], seed=0), X, y, epochs=50, speed=None,
+        lr_schedule=lambda epoch: 0.01 if epoch < 3 else "fast",
+    )
+    s.play()
+    wait_until_stopped(s)
+    assert s.session.epoch == 3
+    assert s.session.error.startswith("TypeError: lr_schedule(3) returned 'fast'")
+    s.session.lr_schedule = lambda epoch: 0.01  # the fix
+    s.play()
+    wait_until_stopped(s)
+    assert s.session.epoch == 50 and s.session.error == ""
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"X": [[0.0, 1.0], [float("nan"), 0.0]]}, ValueError,
+         r"studio: X must hold finite numbers, got \[nan, 0.0\] in row 1"),
+        ({"optimizer": "adam"}, TypeError, "studio: optimizer must be an optimizer .* got 'adam'"),
+        ({"lr_schedule": "fast"}, TypeError,
+         "studio: lr_schedule must be a function .* got 'fast'"),
+        ({"lr_schedule": lambda e: "fast"}, ValueError,
+         "studio: lr_schedule.0. must be a learning rate >= 0, got 'fast'"),
+        ({"l2": -1}, ValueError, "studio: l2 must be a finite number >= 0, got -1"),
+        ({"speed": 0}, ValueError, "studio: speed must be None .* got 0"),
+        ({"seed": "x"}, ValueError, "studio: seed must be None or an int >= 0, got 'x'"),
+        ({"test": [[0, 0]]}, TypeError, r"studio: test must be a pair \(X_test, y_test\)"),
+        ({"test": ([[0, float("inf")]], [0])}, ValueError, r"studio: test\[0\] must hold finite"),
+        ({"loss": "fast"}, ValueError, "loss"),
+    ],
+)
+def test_arguments_are_checked_when_the_studio_is_made(kwargs, error, message):
+    args = {"X": [[0.0, 1.0], [1.0, 0.0]], "y": [0, 1], **kwargs}
+    with pytest.raises(error, match=message):
+        ag.studio(nn.MLP(2, [4, 1], seed=0), **args)
+
+
+def test_an_optimizer_of_another_model_is_refused():
+    other = nn.MLP(2, [4, 1], seed=1)
+    with pytest.raises(ValueError, match="optimizer must update model's own parameters"):
+        ag.studio(nn.MLP(2, [4, 1], seed=0), [[0, 1], [1, 0]], [0, 1],
+                  optimizer=ag.optim.SGD(other.parameters(), lr=0.1))
+
+
+def test_speed_sets_the_pace_of_playing():
+    X, y = moons(20)
+    s = ag.studio(nn.MLP(2, [4, 1], seed=0), X, y, epochs=1000, speed=20)
+    s.play()
+    time.sleep(1.0)
+    s.pause()
+    assert 10 <= s.session.epoch <= 22  # about 20 in one second, never more
+
+
+def test_play_at_the_planned_end_says_so_and_more_trains_past_it():
+    X, y = moons(20)
+    s = ag.studio(nn.MLP(2, [4, 1], seed=0), X, y, epochs=2, speed=None)
+    s.step()
+    s.step()
+    s.play()
+    assert not s.session.playing and "the planned 2 epochs are done" in s.session.note
+    s.more(3)
+    wait_until_stopped(s)
+    assert s.session.epochs == 5 and s.session.epoch == 5 and s.session.note == ""
+    with pytest.raises(ValueError, match="more: n must be an int from 1 to 1000000, got 0"):
+        s.more(0)
+
+
+def test_settings_change_training_and_reset_starts_again_with_the_new_activation():
+    X, y = moons(40)
+    model = nn.MLP(2, [6, 1], seed=0)
+    s = ag.studio(model, X, y, batch_size=10, optimizer=ag.optim.SGD(model.parameters(), lr=0.1,
+                                                                      momentum=0.5))
+    s.configure(lr=0.05, batch_size=20, l2=0.001, speed=3)
+    assert (s.session.optimizer.lr, s.session.batch_size, s.session.l2, s.session.speed) == (
+        0.05, 20, 0.001, 3.0)
+    twin = nn.MLP(2, [6, 1], seed=0)
+    s.step()
+    train.fit(twin, X, y, optimizer=ag.optim.SGD(twin.parameters(), lr=0.05, momentum=0.5),
+              epochs=1, batch_size=20, l2=0.001, progress=False)
+    assert weights(model) == weights(twin)
+    s.configure(activation="tanh")
+    assert model.activation == "relu"  # only a reset applies it
+    s.reset()
+    assert s.session.model.activation == "tanh" and s.session.model is not model
+    assert s.session.epoch == 0 and s.history == []
+    assert isinstance(s.session.optimizer, ag.optim.SGD)
+    assert s.session.optimizer.params == s.session.model.parameters()
+    assert (s.session.optimizer.lr, s.session.optimizer.momentum) == (0.05, 0.5)
+    before = weights(s.session.model)
+    s.reset()  # the same activation: the same model, new weights
+    assert s.session.model.activation == "tanh" and weights(s.session.model) != before
+    with pytest.raises(ValueError, match="configure: activation must be one of"):
+        s.configure(activation="swish")
+    with pytest.raises(TypeError, match="configure: unknown setting 'momentum'"):
+        s.configure(momentum=0.9)
+
+
+def test_the_test_loss_is_the_loss_of_the_test_points():
+    X, y = moons(40)
+    Xt, yt = data.make_moons(n=30, noise=0.1, seed=5)
+    model = nn.MLP(2, [6, 1], seed=0)
+    s = ag.studio(model, X, y, test=(Xt, yt))
+    entry = s.step()
+    goal = train.objective("hinge")
+    expected = goal.loss([model(list(x)) for x in Xt], list(yt)).data
+    assert entry["test_loss"] == pytest.approx(expected, rel=1e-9)
+    assert entry["test_accuracy"] == train.accuracy(model, Xt, yt)
+
+
+def test_the_optimizers_table_is_adams_own_state():
+    X, y = moons(20)
+    model = nn.MLP(2, [3, 1], seed=0)
+    s = ag.studio(model, X, y)
+    for _ in range(3):
+        s.step()
+    table = s.session.optimizer_state()
+    opt = s.session.optimizer
+    assert table["kind"] == "Adam" and table["t"] == 3
+    assert table["names"] == [p.label for p in model.parameters()]
+    assert table["m"] == pytest.approx(opt.m, rel=1e-3)
+    assert table["sqrt_v"] == pytest.approx(np.sqrt(opt.v), rel=1e-3)
+    # its step column: the move Adam's rule makes from these moments, by hand
+    beta1, beta2 = opt.betas
+    m, v, t = np.array(opt.m), np.array(opt.v), opt.t
+    by_hand = -opt.lr / (1 - beta1**t) * m / (np.sqrt(v) / np.sqrt(1 - beta2**t) + opt.eps)
+    assert table["step"] == pytest.approx(by_hand, rel=1e-3)
+
+
+def test_the_probability_shade_agrees_with_the_predicted_classes_and_the_plot_keeps_its_scale():
+    X, y = moons()
+    model = nn.MLP(2, [8, 8, 1], seed=0)
+    s = ag.studio(model, X, y)
+    s.step()
+    before = s.session.bounds()
+    s.add_point(float(X[:, 0].mean()), float(X[:, 1].mean()), 1)
+    assert s.session.bounds() == before
+    pic = s.session.picture()
+    p = np.array(pic["probability"])
+    assert ((p > 0.5) == (np.array(pic["classes"]) == 1)).mean() > 0.99
+    assert len(pic["heat"]) == 8 + 8 + 1 and len(pic["heat"][0]) == pic["heat_n"] ** 2
+
+
+def test_the_replay_holds_every_kept_epoch_and_ends_at_the_last():
+    X, y = moons(20)
+    model = nn.MLP(2, [4, 1], seed=0)
+    s = ag.studio(model, X, y, epochs=500)
+    for _ in range(450):
+        s.step()
+    replay = s.session.replay()
+    epochs = [f["epoch"] for f in replay["frames"]]
+    assert epochs[0] == 0 and epochs[-1] == 450 and len(epochs) <= 201
+    assert epochs == sorted(epochs)
+    assert replay["frames"][-1]["weights"] == s.session.weights()
+    assert len(replay["history"]) == 450
+
+
+def test_the_widgets_throttle_serves_the_latest_request_at_a_capped_rate_and_survives_errors():
+    from autograd_lite.backprop_studio.widget import _Throttle
+
+    calls: list[float] = []
+    errors: list[Exception] = []
+    fail = [True]
+
+    def sync() -> None:
+        calls.append(time.perf_counter())
+        if fail[0]:
+            fail[0] = False
+            raise RuntimeError("cannot draw")
+
+    throttle = _Throttle(sync, 0.05, errors.append)
+    started = time.perf_counter()
+    while time.perf_counter() - started < 0.5:  # a training thread asking every millisecond
+        throttle.request()
+        time.sleep(0.001)
+    time.sleep(0.2)  # the last request is served
+    assert [str(e) for e in errors] == ["cannot draw"]
+    assert 3 <= len(calls) <= 0.7 / 0.05 + 1  # ~500 requests, at most one call per interval
+    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]
+    assert min(gaps) >= 0.045
+    assert calls[-1] > started + 0.45  # the latest request was served after the others

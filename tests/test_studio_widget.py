@@ -69,7 +69,7 @@ def test_the_widget_in_a_kernel():
         "anywidget": True,
         "hook_in_esm": True,
         "css": True,
-        "nodes": ["x", "w", "b", "n1", "n2", "L"],
+        "nodes": ["x", "w", "b", "n3", "n4", "L"],
         "views": [["graph", "<svg"]],
     }
     assert json.loads(third[0]["text"]) == {"data": True, "grads": True, "caller_untouched": True}
@@ -92,7 +92,7 @@ started = time.perf_counter()""",
     """\
 waited = time.perf_counter() - started
 time.sleep(0.5)
-print(json.dumps({"waited": waited, "playing": widget.status["playing"],
+print(json.dumps({"waited": waited, "playing": widget.frame["status"]["playing"],
                   "steps": len(s.history)}))""",
     """\
 widget._handle_custom_msg({"type": "pause"}, [])
@@ -100,17 +100,18 @@ steps = len(s.history)
 widget._handle_custom_msg({"type": "step", "unit": "batch"}, [])
 widget._handle_custom_msg({"type": "add", "x1": 0.5, "x2": 0.25, "label": 1}, [])
 widget._handle_custom_msg({"type": "select", "index": 60}, [])
-after_select = widget.trace["x"]
+after_select = widget.frame["trace"]["x"]
 widget._handle_custom_msg({"type": "delete", "index": 0}, [])
+widget._handle_custom_msg({"type": "configure", "settings": {"lr": 0.05, "speed": 2}}, [])
 print(json.dumps({
-    "playing": widget.status["playing"],
-    "one_more_step": len(widget.history) == steps + 1,
-    "points": len(widget.points),
+    "playing": widget.frame["status"]["playing"],
+    "one_more_step": widget.frame["status"]["history_length"] == steps + 1,
+    "points": len(widget.frame["points"]),
     "selected": after_select,
-    "still_selected": widget.trace["index"],
-    "boundary": len(widget.boundary["classes"]),
-}))""",
-]
+    "still_selected": widget.frame["trace"]["index"],
+    "boundary": len(widget.frame["picture"]["probability"]),
+    "settings": [widget.frame["status"]["lr"], widget.frame["status"]["speed"]],
+}))"""]
 
 
 def test_the_training_widget_in_a_kernel_stays_responsive_while_it_plays():
@@ -131,4 +132,31 @@ def test_the_training_widget_in_a_kernel_stays_responsive_while_it_plays():
         "selected": [0.5, 0.25],
         "still_selected": 59,
         "boundary": 40 * 40,
+        "settings": [0.05, 2.0],
     }
+
+
+def test_a_saved_notebook_keeps_a_still_picture_and_a_readable_repr_as_fallbacks():
+    import autograd_lite as ag
+    from autograd_lite import data, nn
+
+    x = ag.Value(2.0, label="x")
+    graph = ag.studio((x * x).tanh())
+    def shown(studio):  # IPython takes the data alone, or (data, metadata)
+        bundle = studio._repr_mimebundle_()
+        return bundle[0] if isinstance(bundle, tuple) else bundle
+
+    bundle = shown(graph)
+    assert WIDGET_VIEW in bundle
+    assert bundle["text/plain"] == repr(graph) and "StudioWidget object" not in repr(graph)
+    assert "<svg" in bundle["text/html"] and 'id="n0"' in bundle["text/html"]
+    assert "<script" not in bundle["text/html"]
+
+    X, y = data.make_moons(n=20, noise=0.1, seed=0)
+    training = ag.studio(nn.MLP(2, [4, 1], seed=0), X, y, epochs=3)
+    training.step()
+    bundle = shown(training)
+    assert WIDGET_VIEW in bundle
+    assert bundle["text/plain"] == "<TrainingStudio: 20 points, epoch 1 of 3>"
+    html = bundle["text/html"]
+    assert "epoch 1 / 3" in html and html.count("<circle") == 20 and "<script" not in html

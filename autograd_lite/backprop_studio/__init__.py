@@ -118,7 +118,8 @@ class Studio:
             TypeError: if ``path`` is not a str or a Path.
             ValueError: if the folder does not exist.
         """
-        return page.save_html(path, self.recording.to_json(), self._views_json(), self.title)
+        recording, shown = self.recording.to_json(), self._views_json()
+        return page.save_html(path, lambda: page.page_html(recording, shown, self.title))
 
     @property
     def widget(self) -> Any:
@@ -168,7 +169,9 @@ class Studio:
                 self._widget.recording = self.recording.to_json()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return _displayed(self, include, exclude, f"{INSTALL_HINT}; .save_html(path) works without")
+        picture = page.still_html(self.title, self.views[0].svg)
+        without = f"{INSTALL_HINT}; .save_html(path) works without"
+        return _displayed(self, include, exclude, without, picture)
 
     def __repr__(self) -> str:
         n = len(self.recording.nodes)
@@ -180,15 +183,21 @@ class TrainingStudio:
 
     Attributes:
         session: the :class:`~.training.TrainingSession` (its model, data, optimizer
-            and history); ``play``, ``pause``, ``step``, ``add_point`` and
-            ``delete_point`` are its own, so a notebook cell can drive it too.
+            and history); ``play``, ``pause``, ``step``, ``more``, ``reset``,
+            ``configure``, ``add_point`` and ``delete_point`` are its own, so a notebook
+            cell can drive it too.
+        title: the saved page's title.
     """
 
-    def __init__(self, session: TrainingSession) -> None:
+    def __init__(self, session: TrainingSession, title: str = "Backprop Studio: training") -> None:
         self.session = session
+        self.title = title
         self.play = session.play
         self.pause = session.pause
         self.step = session.step
+        self.more = session.more
+        self.reset = session.reset
+        self.configure = session.configure
         self.add_point = session.add_point
         self.delete_point = session.delete_point
         self._widget: Any = None
@@ -205,8 +214,32 @@ class TrainingStudio:
             self._widget = make_training_widget(self.session)
         return self._widget
 
+    def save_html(self, path: str | Path) -> Path:
+        """Write one HTML file that replays the training so far in any browser: the data
+        with the decision boundary, the losses and the network, epoch by epoch (up to
+        200 epochs of it, evenly spaced, the last always among them).
+
+        Args:
+            path: the file to write; its folder must exist.
+
+        Returns:
+            The path written.
+
+        Raises:
+            TypeError: if ``path`` is not a str or a Path.
+            ValueError: if the folder does not exist.
+        """
+        return page.save_html(
+            path, lambda: page.training_page_html(self.session.replay(), self.title)
+        )
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return _displayed(self, include, exclude, INSTALL_HINT)
+        s = self.session
+        picture = page.still_html(
+            f"{self.title}: epoch {s.epoch} / {s.epochs}",
+            page.training_still_svg(s.picture(), s.X.tolist(), s.y.tolist()),
+        )
+        return _displayed(self, include, exclude, INSTALL_HINT, picture)
 
     def __repr__(self) -> str:
         s = self.session
@@ -240,12 +273,16 @@ def studio(
     more than ``max_nodes`` nodes is shown only collapsed.
 
     ``ag.studio(model, X, y, ...)``, with the arguments of :func:`autograd_lite.train.fit`,
-    trains the network live instead: play, pause, or step one epoch or one batch; the
-    loss curve, the decision boundary and the weights (sign and size) update as it
-    trains; pick a point to see its forward and backward pass through the network;
-    click on the data to add or delete points and keep training. Training runs in a
-    background thread, so the kernel stays free. It needs 2-D data (``X`` of shape
-    (n, 2)) and the widget (``autograd-lite[studio]``).
+    trains the network live instead: play (at a chosen speed), pause, step one epoch or
+    one batch, reset, or train on past the planned epochs; set the learning rate, batch
+    size, L2 and activation in the page; the probability-shaded decision boundary, the
+    training (and test) loss, each neuron's heat-map, the weights and the optimizer's
+    state per parameter update as it trains; pick a point to see its forward and
+    backward pass through the network; click on the data to add points of any class or
+    delete points and keep training. Training runs in a background thread, so the
+    kernel stays free, and the page draws at most 25 frames a second from the latest
+    state. It needs 2-D data (``X`` of shape (n, 2)) and the widget
+    (``autograd-lite[studio]``); ``.save_html(path)`` keeps a page that replays the run.
 
     Args:
         out: the Value whose graph to show (a loss, an output); or, with ``X`` and
@@ -258,7 +295,10 @@ def studio(
         fit_args: with ``X`` and ``y``: ``loss``, ``optimizer``, ``epochs`` (where
             playing stops), ``batch_size``, ``lr_schedule``, ``l2``, ``seed``,
             ``threshold``, ``compiled``, as for ``fit`` (``progress`` is accepted and
-            has nothing to do: the widget shows the progress).
+            has nothing to do: the widget shows the progress); and ``speed``, epochs a
+            second while playing (default 10; None for as fast as it can), and
+            ``test=(X_test, y_test)``, points whose loss is shown beside the training
+            loss.
 
     Returns:
         A :class:`Studio`: display it, or ``.save_html(path)`` for a page to keep; with
@@ -286,7 +326,8 @@ def studio(
         fit_args.pop("progress", None)
         from .training import TrainingSession
 
-        return TrainingStudio(TrainingSession(out, X, y, **fit_args))
+        session = TrainingSession(out, X, y, **fit_args)
+        return TrainingStudio(session, title or "Backprop Studio: training")
     if fit_args:
         raise TypeError(
             f"studio: {sorted(fit_args)[0]!r} is an argument of the training view, "
@@ -305,11 +346,18 @@ def studio(
     return Studio(out, model, max_nodes, title or out.label or "Backprop Studio")
 
 
-def _displayed(studio: Any, include: Any, exclude: Any, without: str) -> dict[str, Any]:
-    """What Jupyter shows of a studio: its widget, or its repr and ``without`` (no anywidget)."""
+def _displayed(
+    studio: Any, include: Any, exclude: Any, without: str, picture: str
+) -> dict[str, Any]:
+    """What Jupyter shows of a studio: its widget, with a still ``picture`` (HTML) and its
+    repr as the fallbacks that a saved notebook keeps for a reader without the kernel;
+    without anywidget, the picture and the repr with ``without``."""
     try:
         widget = studio.widget
     except ImportError:
-        return {"text/plain": f"{studio!r}\n({without})"}
-    bundle: dict[str, Any] = widget._repr_mimebundle_(include=include, exclude=exclude)
-    return bundle
+        return {"text/plain": f"{studio!r}\n({without})", "text/html": picture}
+    shown = widget._repr_mimebundle_(include=include, exclude=exclude)
+    # ipywidgets returns the data alone, or (data, metadata)
+    data, metadata = shown if isinstance(shown, tuple) else (shown, None)
+    data = {**data, "text/plain": repr(studio), "text/html": picture}
+    return data if metadata is None else (data, metadata)  # type: ignore[return-value]

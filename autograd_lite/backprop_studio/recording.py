@@ -37,8 +37,8 @@ class Recording:
 
     Attributes:
         nodes: one dict per node, in topological order: ``id``, ``label`` (the name the
-            studio shows: the node's label, else ``n1, n2, ...`` as :func:`explain`
-            names it), ``op`` (``""`` for a leaf), ``parents`` (ids), ``data``, ``grad``
+            studio shows: the node's label, else its id), ``op`` (``""`` for a leaf),
+            ``parents`` (ids), ``data``, ``grad``
             (the engine's ``d out / d node``).
         output: the id of the output node.
         forward: one dict per op node: ``node`` and ``text`` (``n3 = x * w = 2 * -3 = -6``).
@@ -88,7 +88,7 @@ def record(
         output: the Value whose graph to record.
         max_nodes: refuse graphs with more nodes than this.
         names: names to show for some unlabelled nodes (a network's weights), in place
-            of :func:`explain`'s ``n1, n2, ...``.
+            of their ids.
 
     Returns:
         A :class:`Recording`.
@@ -103,10 +103,10 @@ def record(
         >>> r = record((x * w).tanh())
         >>> r.steps()            # 2 forward steps (*, tanh), then the seed and 3 edges
         6
-        >>> r.forward[0]["text"]
-        'n1 = x * w = 2 * -0.5 = -1'
+        >>> r.forward[0]["text"]    # an unlabelled node is called by its id
+        'n2 = x * w = 2 * -0.5 = -1'
         >>> r.backward["engine"][1]["text"]
-        'dout/dn1 += ∂out/∂n1 × dout/dout = 0.42 × 1 = 0.42'
+        'dn3/dn2 += ∂n3/∂n2 × dn3/dn3 = 0.42 × 1 = 0.42'
     """
     if not isinstance(output, Value):
         raise TypeError(f"studio: out must be a Value, got {type(output).__name__}")
@@ -120,7 +120,7 @@ def record(
         )
     ids = {node: f"n{k}" for k, node in enumerate(order)}
     explanation = Explanation(output, 1.0)
-    names = _names(order, output, names or {})
+    names = _names(order, ids, names or {})
     true_grads = gradients(output, 1.0)
 
     nodes = [
@@ -165,22 +165,13 @@ def record(
     return Recording(nodes, ids[output], forward, backward, wrong)
 
 
-def _names(order: list[Value], output: Value, given: dict[Value, str]) -> dict[Value, str]:
-    """What the studio calls each node: its label, else a given name, else ``n1, n2, ...``
-    in topological order (as :func:`explain` numbers them); an unlabelled output is ``out``."""
-    names = {}
-    unnamed = 0
-    for node in order:
-        if node.label:
-            names[node] = node.label
-        elif node in given:
-            names[node] = given[node]
-        else:
-            unnamed += 1
-            names[node] = f"n{unnamed}"
-    if not output.label:
-        names[output] = "out"
-    return names
+def _names(
+    order: list[Value], ids: dict[Value, str], given: dict[Value, str]
+) -> dict[Value, str]:
+    """What the studio calls each node: its label, else a given name, else its id
+    (``n3``), the same id that the drawing and ``state()`` use, so that a step, the
+    chain-rule panel and the automation hook all name a node alike."""
+    return {node: node.label or given.get(node) or ids[node] for node in order}
 
 
 def op_text(node: Value) -> str:
@@ -239,7 +230,9 @@ def backward_text(step: dict[str, Any], names: dict[Value, str], out: str) -> st
 
 
 def _num(x: float) -> str:
-    return f"{x:.3g}"
+    """The one rounding rule of the studio (its page's ``fmt`` too): 4 significant
+    digits, and 0 without a sign."""
+    return f"{x + 0.0:.4g}"  # -0.0 + 0.0 is 0.0
 
 
 def _json_safe(x: Any) -> Any:

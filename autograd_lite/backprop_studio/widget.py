@@ -10,9 +10,13 @@ the module shows).
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from ..nn.layers import ACTIVATIONS
 
 STATIC = Path(__file__).with_name("static")
 INSTALL_HINT = "the studio widget needs anywidget: pip install anywidget"
@@ -58,16 +62,18 @@ def make_widget(
 
 
 def training_state(session: Any, selected: int | None) -> dict[str, Any]:
-    """What the training widget draws, as its synced traits: ``points``, ``boundary``,
-    ``history``, ``weights``, ``trace`` (of the ``selected`` point, or None) and
+    """What the training widget draws, but the history (which travels as new points
+    only): ``points``, ``picture`` (:meth:`~.training.TrainingSession.picture`),
+    ``weights``, ``optimizer``, ``trace`` (of the ``selected`` point, or None) and
     ``status``."""
+    optimizer = session.optimizer
     return {
         "points": [
             [float(a), float(b), int(c)] for (a, b), c in zip(session.X, session.y, strict=True)
         ],
-        "boundary": session.boundary(),
-        "history": list(session.history),
+        "picture": session.picture(),
         "weights": session.weights(),
+        "optimizer": session.optimizer_state(),
         "trace": session.trace_point(selected) if selected is not None else None,
         "status": {
             "playing": session.playing,
@@ -75,18 +81,78 @@ def training_state(session: Any, selected: int | None) -> dict[str, Any]:
             "epochs": session.epochs,
             "classes": session.classes,
             "batch": session.batch_size,
+            "points": len(session.X),
+            "lr": optimizer.lr,
+            "l2": session.l2,
+            "speed": session.speed,
+            "activation": session.activation,
+            "model_activation": session.model.activation,
+            "activations": list(ACTIVATIONS),
+            "scheduled": session.lr_schedule is not None,
+            "test": session.test is not None,
+            "history_length": len(session.history),
+            "resets": session.resets,
             "error": session.error,
+            "note": session.note,
         },
     }
+
+
+class _Throttle:
+    """Calls ``sync`` at most once every ``interval`` seconds, from its own thread, however
+    often :meth:`request` is called; a request made meanwhile is served by the next call.
+
+    The training thread may finish a step every millisecond: each step only asks, and
+    the page receives at most 1 / interval states a second, always the latest.
+    """
+
+    def __init__(
+        self,
+        sync: Callable[[], None],
+        interval: float,
+        on_error: Callable[[Exception], None],
+    ) -> None:
+        self.sync = sync
+        self.interval = interval
+        self.on_error = on_error
+        self._asked = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def request(self) -> None:
+        self._asked.set()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._serve, daemon=True)
+            self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            self._asked.wait()
+            self._asked.clear()
+            started = time.perf_counter()
+            try:
+                self.sync()
+            except Exception as e:  # said on the widget; the thread serves the next request
+                self.on_error(e)
+            time.sleep(max(0.0, self.interval - (time.perf_counter() - started)))
+
+
+SYNC_INTERVAL = 0.1  # seconds between two states sent while training plays
 
 
 def make_training_widget(session: Any) -> Any:
     """A widget that trains ``session`` (a :class:`.training.TrainingSession`) live.
 
     The module (``static/training.js``) draws the data with the decision boundary, the
-    loss curve, the weights and one chosen point's pass through the network, and sends
-    back what the learner does: ``play``, ``pause``, ``step`` (an epoch or a batch),
-    ``add`` and ``delete`` a point, ``select`` a point.
+    losses, the network with each neuron's heat-map, the optimizer's table and one
+    chosen point's pass through the network, at most 25 frames a second from the
+    latest state, and sends back what the learner does: ``play``, ``pause``, ``step``
+    (an epoch or a batch), ``more`` (epochs past the plan), ``reset``, ``configure``
+    (lr, batch size, l2, speed, activation), ``add`` and ``delete`` a point, ``select``
+    a point, and ``hello`` (a new view asking for the whole history).
+
+    The kernel sends the state as one trait, ``frame`` (at most 10 a second while
+    training plays), and the history as messages ``{"type": "history", "from": k,
+    "points": [...]}`` holding only the points after the first ``k``.
 
     Raises:
         ImportError: if anywidget is not installed, naming the extra to install.
@@ -96,21 +162,34 @@ def make_training_widget(session: Any) -> Any:
     class TrainingWidget(anywidget.AnyWidget):  # type: ignore[misc,name-defined]
         _esm = STATIC / "training.js"
         _css = STATIC / "studio.css"
-        points: Any = traitlets.List().tag(sync=True)
-        boundary: Any = traitlets.Dict().tag(sync=True)
-        history: Any = traitlets.List().tag(sync=True)
-        weights: Any = traitlets.List().tag(sync=True)
-        trace: Any = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
-        status: Any = traitlets.Dict().tag(sync=True)
+        frame: Any = traitlets.Dict().tag(sync=True)
 
     widget = TrainingWidget()
     selected: list[int | None] = [None]
+    lock = threading.RLock()
+    sent = {"points": 0, "resets": session.resets}
+
+    def send_history(start: int | None = None) -> None:
+        history = session.history
+        if start is None:
+            start = sent["points"]
+            if start > len(history) or sent["resets"] != session.resets:
+                start = 0
+        points = history[start:]
+        if points or start == 0:
+            widget.send({"type": "history", "from": start, "points": points})
+        sent["points"], sent["resets"] = len(history), session.resets
 
     def sync() -> None:
-        state = training_state(session, selected[0])
-        with widget.hold_sync():
-            for key, value in state.items():
-                setattr(widget, key, value)
+        with lock:
+            state = training_state(session, selected[0])
+            send_history()  # before the frame that counts them
+            widget.frame = state
+
+    def cannot_draw(e: Exception) -> None:
+        widget.send({"type": "error", "text": f"the studio cannot draw: {type(e).__name__}: {e}"})
+
+    throttle = _Throttle(sync, SYNC_INTERVAL, cannot_draw)
 
     def handle(_: Any, content: Any, buffers: Any) -> None:
         if not isinstance(content, dict):
@@ -122,7 +201,20 @@ def make_training_widget(session: Any) -> Any:
             elif kind == "pause":
                 session.pause()
             elif kind == "step":
-                session.step(content.get("unit", "epoch"))
+                try:
+                    session.step(content.get("unit", "epoch"))
+                except Exception as e:  # as in the training thread: shown, kept
+                    session.error = f"{type(e).__name__}: {e}"
+            elif kind == "more":
+                session.more(content.get("n"))
+            elif kind == "reset":
+                selected[0] = None
+                session.reset()
+            elif kind == "configure":
+                settings = content.get("settings")
+                if not isinstance(settings, dict):
+                    raise ValueError(f"configure: settings must be a dict, got {settings!r}")
+                session.configure(**settings)
             elif kind == "add":
                 session.add_point(content.get("x1"), content.get("x2"), content.get("label"))
             elif kind == "delete":
@@ -141,11 +233,15 @@ def make_training_widget(session: Any) -> Any:
                 if index is not None and not 0 <= int(index) < len(session.X):
                     raise ValueError(f"select: index out of range, got {index!r}")
                 selected[0] = None if index is None else int(index)
-                sync()
-        except ValueError as e:
+            elif kind == "hello":
+                with lock:
+                    send_history(0)
+                return
+        except (TypeError, ValueError) as e:
             widget.send({"type": "error", "text": str(e)})
+        sync()  # what the learner did shows at once
 
-    session.on_change = sync
+    session.on_change = throttle.request
     sync()
     widget.on_msg(handle)
     return widget

@@ -94,7 +94,18 @@ function render({ model, el }) {
       <label>backward: <select class="agl-order"></select></label>
       <label>view: <select class="agl-view"></select></label>
       <button data-act="up" title="back to the less detailed view">up</button>
+      <button data-act="zoom-out" title="zoom out">−</button>
+      <button data-act="zoom-in" title="zoom in (drag the drawing to pan)">+</button>
       <button data-act="zoom" title="fit the drawing to the width, or show it at full size">full size</button>
+    </div>
+    <div class="agl-legend">
+      <span><i class="agl-key agl-key-pos"></i>gradient &gt; 0</span>
+      <span><i class="agl-key agl-key-neg"></i>gradient &lt; 0</span>
+      <span><i class="agl-key agl-key-zero"></i>gradient 0</span>
+      <span><i class="agl-key agl-key-none"></i>not reached yet (—)</span>
+      <span><i class="agl-key agl-key-current"></i>this step</span>
+      <span><i class="agl-key agl-key-chain"></i>chain rule of the chosen node</span>
+      <span><i class="agl-key agl-key-wrong"></i>wrong gradient (wrong orders)</span>
     </div>
     <div class="agl-step"></div>
     <div class="agl-warning"></div>
@@ -160,8 +171,40 @@ function render({ model, el }) {
     for (const g of graph.querySelectorAll("." + cls)) g.classList.remove(cls);
   }
 
+  // Zoom: null fits the width, unless its text would be too small to read (below
+  // MIN_SCALE of its size); a number is a scale, the drawing then scrolls (drag to pan).
+  const MIN_SCALE = 0.7;
+  let zoom = null;
+  function naturalWidth() {
+    const svg = graph.querySelector("svg");
+    return svg ? svg.viewBox.baseVal.width || svg.width.baseVal.value : 0;
+  }
+  function fitScale() {
+    const width = naturalWidth();
+    return width ? Math.min(1, (graph.clientWidth || width) / width) : 1;
+  }
+  function applyZoom() {
+    const svg = graph.querySelector("svg");
+    if (!svg) return;
+    const scale = zoom ?? (fitScale() < MIN_SCALE ? 1 : null);
+    graph.classList.toggle("agl-full-size", scale !== null);
+    svg.style.width = scale === null ? "" : `${naturalWidth() * scale}px`;
+    $('[data-act="zoom"]').textContent = scale === null ? "full size" : "fit width";
+  }
+  let drag = null;
+  graph.addEventListener("mousedown", (e) => {
+    if (graph.classList.contains("agl-full-size")) drag = { x: e.clientX, y: e.clientY, left: graph.scrollLeft, top: graph.scrollTop };
+  });
+  window.addEventListener("mousemove", (e) => {
+    if (!drag) return;
+    graph.scrollLeft = drag.left - (e.clientX - drag.x);
+    graph.scrollTop = drag.top - (e.clientY - drag.y);
+  });
+  window.addEventListener("mouseup", () => { drag = null; });
+
   function loadSvg() {
     graph.innerHTML = view.svg;
+    applyZoom();
     parts = new Map([...graph.querySelectorAll("g[id]")].map((g) => [g.id, g]));
     for (const n of rec.nodes) {
       const g = svgPart(n.id);
@@ -218,6 +261,8 @@ function render({ model, el }) {
       texts[2].textContent = "grad " + groupText(st.grad, group.outputs);
       const last = group.outputs[group.outputs.length - 1];
       paint(g, st.data[last], group.outputs.length === 1 ? st.grad[last] : null);
+      // a box is "reached" once every node it hands on has its gradient
+      g.classList.toggle("agl-has-grad", group.outputs.every((id) => st.grad[id] !== null));
     }
     clearClass("agl-current");
     clearClass("agl-lit");
@@ -255,6 +300,13 @@ function render({ model, el }) {
         text += `; running gradient ${fmt(c.before)} + ${fmt(c.contribution)} = ${fmt(c.after)}`;
       }
     }
+    if (c) {
+      // in a collapsed view, say which drawn box the step's node is inside
+      const id = c.phase === "forward" ? c.node : c.parent === null ? c.node : c.parent;
+      const item = itemOf(id);
+      if (item !== id && item !== null && view.groups[item]) text += `   [inside ${view.groups[item].label}]`;
+      if (item === null) text += "   [not drawn in this view]";
+    }
     $(".agl-step").textContent = text;
     const marks = marksAt();
     clearClass("agl-wrong");
@@ -263,14 +315,18 @@ function render({ model, el }) {
     if (marks.first && itemOf(marks.first) !== null) setClass(itemOf(marks.first), "agl-first-wrong", true);
     const info = rec.wrong[order];
     const warning = $(".agl-warning");
+    const firstAt = info && info.first !== null ? rec.forward.length + info.nodes[info.first].step + 1 : null;
     if (!info) {
       warning.textContent = "";
     } else if (info.first === null) {
-      warning.textContent = `${ORDERS[order]}: every gradient comes out right on this graph (nothing in it is used twice in a way that matters).`;
+      // said once the pass is over: until then there is nothing to judge
+      warning.textContent = k < total() ? "" : `${ORDERS[order]}: every gradient comes out right on this graph (nothing in it is used twice in a way that matters).`;
+    } else if (k < firstAt) {
+      warning.textContent = ""; // no wrong number yet
     } else {
       const w = info.nodes[info.first];
       const name = rec.nodes.find((n) => n.id === info.first).label;
-      const at = rec.forward.length + w.step + 1;
+      const at = firstAt;
       warning.textContent =
         `${ORDERS[order]}: the first wrong gradient is ${name}'s, at step ${at}: ` +
         `${fmt(w.got)} where the engine has ${fmt(w.true)}. ` +
@@ -294,11 +350,13 @@ function render({ model, el }) {
       return;
     }
     const byId = Object.fromEntries(rec.nodes.map((n) => [n.id, n]));
+    // the numbers of the order chosen: a wrong order's panel shows what it computed
     const users = {};
-    for (const s of rec.backward.engine) {
+    for (const s of rec.backward[order]) {
       if (s.parent === null) continue;
       (users[s.parent] = users[s.parent] || []).push(s);
     }
+    const final = stateAt(rec, order, total()).grad;
     const out = byId[rec.output].label;
     const position = Object.fromEntries(rec.nodes.map((n, i) => [n.id, i]));
     const lines = [];
@@ -315,7 +373,8 @@ function render({ model, el }) {
       const terms = users[id] || [];
       const symbols = terms.map((s) => `∂${byId[s.node].label}/∂${name} × d${out}/d${byId[s.node].label}`);
       const numbers = terms.map((s) => `${fmt(s.local)} × ${fmt(s.upstream)}`);
-      lines.push([position[id], `d${out}/d${name} = ${symbols.join(" + ")} = ${numbers.join(" + ")} = ${fmt(byId[id].grad)}`]);
+      const sign = order === "assign" ? "(each = replacing the last) " : "";
+      lines.push([position[id], `d${out}/d${name} = ${sign}${symbols.join(" + ")} = ${numbers.join(" + ")} = ${fmt(final[id])}`]);
       for (const s of terms) {
         setClass(`e_${id}_${s.node}_${s.k}`, "agl-chain", true);
         setClass(s.node + "op", "agl-chain", true);
@@ -329,7 +388,7 @@ function render({ model, el }) {
     setClass(selected, "agl-selected", true);
     const node = byId[selected];
     let html = `<b>${escapeHtml(node.label)}</b>` + (node.op ? ` (op ${escapeHtml(node.opText)})` : " (a leaf)");
-    html += ": its chain rule back to the output, with the numbers of the whole backward pass";
+    html += `: its chain rule back to the output, with the numbers of the whole backward pass (${escapeHtml(ORDERS[order])})`;
     // from the chosen node up to the output, each line after the ones it needs
     lines.sort((a, b) => a[0] - b[0]);
     html += "<pre>" + lines.map((line) => escapeHtml(line[1])).join("\n") + "</pre>";
@@ -355,6 +414,7 @@ function render({ model, el }) {
     g.classList.toggle("agl-has-grad", grad !== null && grad !== undefined);
     g.classList.toggle("agl-pos", grad !== null && grad > 0);
     g.classList.toggle("agl-neg", grad !== null && grad < 0);
+    g.classList.toggle("agl-zero", grad === 0);
   }
 
   function choose(id) {
@@ -378,9 +438,14 @@ function render({ model, el }) {
     if (!act) return;
     if (act === "up") return openView(parentView(view.name));
     if (act === "zoom") {
-      const full = graph.classList.toggle("agl-full-size");
-      event.target.textContent = full ? "fit width" : "full size";
-      return;
+      zoom = graph.classList.contains("agl-full-size") ? null : 1;
+      return applyZoom();
+    }
+    if (act === "zoom-in" || act === "zoom-out") {
+      const svg = graph.querySelector("svg");
+      const shown = svg ? svg.getBoundingClientRect().width / naturalWidth() : 1;
+      zoom = Math.max(0.6, Math.min(4, shown * (act === "zoom-in" ? 1.25 : 0.8)));
+      return applyZoom();
     }
     if (act !== "play") stop();
     if (act === "first") go(0);
@@ -420,8 +485,10 @@ function render({ model, el }) {
   loadSvg();
   draw();
 
-  // The automation hook (the latest studio shown on the page).
-  window.autogradLiteStudio = {
+  // The automation hook: window.autogradLiteStudios lists every studio on the page, in
+  // the order shown; window.autogradLiteStudio is the latest.
+  const hook = {
+    kind: "graph",
     steps: () => total(),
     step: (target) => {
       stop();
@@ -463,7 +530,14 @@ function render({ model, el }) {
       };
     },
   };
-  return () => stop();
+  window.autogradLiteStudios = window.autogradLiteStudios || [];
+  window.autogradLiteStudios.push(hook);
+  window.autogradLiteStudio = hook;
+  return () => {
+    stop();
+    const list = window.autogradLiteStudios;
+    if (list.includes(hook)) list.splice(list.indexOf(hook), 1);
+  };
 }
 
 export default { render };
