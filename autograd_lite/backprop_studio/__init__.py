@@ -114,7 +114,8 @@ class Studio:
 
         Raises:
             TypeError: if ``path`` is not a str or a Path.
-            ValueError: if the folder does not exist.
+            ValueError: if the folder does not exist, or ``path`` is empty, a folder,
+                a named pipe, a device or a socket (or a link to one).
         """
         return page.save_html(path, self.recording.to_json(), self._views_json(), self.title)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..engine import Value, gradients, topological_order
 from ..explain import Explanation
+from ..viz.drawing import drawable_text
 from . import orders
 
 MAX_NODES = 5_000  # beyond this the steps alone make a page of many megabytes
@@ -167,12 +168,15 @@ def record(
 
 def _names(order: list[Value], output: Value, given: dict[Value, str]) -> dict[Value, str]:
     """What the studio calls each node: its label, else a given name, else ``n1, n2, ...``
-    in topological order (as :func:`explain` numbers them); an unlabelled output is ``out``."""
+    in topological order (as :func:`explain` numbers them); an unlabelled output is ``out``.
+
+    A label the page cannot show (bytes, a NUL, a lone surrogate) is refused by
+    :func:`~autograd_lite.viz.drawing.drawable_text`, naming the studio and the label."""
     names = {}
     unnamed = 0
     for node in order:
         if node.label:
-            names[node] = node.label
+            names[node] = drawable_text(node.label, "studio")
         elif node in given:
             names[node] = given[node]
         else:

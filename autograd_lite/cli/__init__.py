@@ -15,6 +15,7 @@ from typing import NoReturn
 
 USAGE_ERROR = 2
 BROKEN_PIPE = 1  # the output could not all be written: its reader closed the pipe
+INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports a command it interrupted
 
 # subcommand name -> (module that implements it, one-line help)
 SUBCOMMANDS = {
@@ -36,11 +37,15 @@ class Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {line} (see {self.prog} --help)\n")
 
 
-def whole_number(minimum: int, rule: str) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least ``minimum`` (``rule`` says so).
+def whole_number(minimum: int, rule: str, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``minimum`` to ``maximum`` (``rule`` says so).
 
     >>> whole_number(1, "must be at least 1")("3")
     3
+    >>> whole_number(1, "must be from 1 to 10", maximum=10)("11")
+    Traceback (most recent call last):
+      ...
+    argparse.ArgumentTypeError: must be from 1 to 10, got 11
     """
 
     def parse(text: str) -> int:
@@ -48,7 +53,7 @@ def whole_number(minimum: int, rule: str) -> Callable[[str], int]:
             n = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if n < minimum:
+        if n < minimum or (maximum is not None and n > maximum):
             raise argparse.ArgumentTypeError(f"{rule}, got {n}")
         return n
 
@@ -72,7 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Ctrl-C ends any command with one line on stderr and status 130; the commands
+    leave no half-written file (see :mod:`autograd_lite.support.files`) and no empty
+    folder they made (see :mod:`.output`).
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("autograd-lite: interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args, unknown = build_parser().parse_known_args(argv)
     if unknown:  # reported by the subcommand's parser, so the message names it
         message = f"unrecognized arguments: {' '.join(unknown)}"

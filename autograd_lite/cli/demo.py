@@ -19,8 +19,10 @@ from .. import compiler, nn
 from ..support.files import write_atomically
 from ..training import data, optim, train
 from . import whole_number
+from .output import OutputError, output_folder
 
 USAGE_ERROR = 2  # every error of the command line, as argparse's own
+OUTPUTS = ("model.json", "decision_boundary.png", "loss_curve.png")
 
 HIDDEN = [16, 16, 1]
 L2 = 1e-4
@@ -66,14 +68,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    """Train, report and write the files; returns the exit status."""
-    out: Path = args.out
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        return _fail(f"cannot create the output folder {out}: {e.strerror or e}")
+class CommandError(Exception):
+    """A failure of the run, reported as one line."""
 
+
+def run(args: argparse.Namespace) -> int:
+    """Train, report and write the files; returns the exit status.
+
+    The output folder is made and checked before training (see :mod:`.output`).
+    """
+    try:
+        with output_folder(args.out, OUTPUTS) as out:
+            _run(args, out)
+    except (OutputError, CommandError) as e:
+        return _fail(str(e))
+    return 0
+
+
+def _run(args: argparse.Namespace, out: Path) -> None:
     X, y = data.DATASETS[args.dataset](n=args.samples, seed=args.seed)
     model = nn.MLP(2, HIDDEN, activation="relu", seed=args.seed)
     optimizer = optim.SGD(model.parameters(), lr=LR_START)
@@ -98,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             compiled=not args.scalar,
         )
     except ValueError as e:  # e.g. a diverging step, stopped by the optimizer
-        return _fail(f"training failed: {e}")
+        raise CommandError(f"training failed: {e}") from None
     seconds = time.perf_counter() - started
     score = train.accuracy(model, X, y)
     print(f"final training accuracy: {score:.1%} (trained in {seconds:.1f} s)")
@@ -108,8 +120,7 @@ def run(args: argparse.Namespace) -> int:
         for path in _draw(model, X, y, history, out):
             print(f"wrote {path}")
     except OSError as e:
-        return _fail(f"cannot write to {out}: {e.strerror or e}")
-    return 0
+        raise CommandError(f"cannot write to {out}: {e.strerror or e}") from None
 
 
 def _draw(model: nn.MLP, X: object, y: object, history: train.History, out: Path) -> Iterator[Path]:

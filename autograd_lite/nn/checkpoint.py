@@ -41,7 +41,7 @@ from typing import IO, Any, Protocol, TypeVar
 
 from ..engine import Value
 from ..support.checks import describe
-from ..support.files import read_bounded, write_atomically
+from ..support.files import check_target, read_bounded, write_atomically
 from .tensors import Tensor, values
 
 FILE_FORMAT = "autograd_lite.model"
@@ -180,9 +180,11 @@ def save(module: Saveable, path: str | os.PathLike[str]) -> Path:
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
-        ValueError: if a weight is nan or inf (JSON cannot hold it faithfully).
+        ValueError: if a weight is nan or inf (JSON cannot hold it faithfully), or if
+            ``path`` is a folder, a named pipe, a device or a socket (or links to one).
         OSError: naming ``path``, if the file cannot be written.
     """
+    path = check_target(path, "save")
     for name, p in module.named_parameters():
         if not math.isfinite(p.data):
             raise ValueError(f"cannot save: parameter {name} is {p.data!r}")
@@ -193,13 +195,12 @@ def save(module: Saveable, path: str | os.PathLike[str]) -> Path:
         "config": module.config(),
         "state_dict": module.state_dict(),
     }
-    path = Path(path)
 
     def write(f: IO[Any]) -> None:
         json.dump(payload, f, indent=1)
         f.write("\n")
 
-    write_atomically(path, write)
+    write_atomically(path, write, function="save")
     return path
 
 

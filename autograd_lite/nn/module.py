@@ -151,7 +151,9 @@ class Module:
             ``path`` as a :class:`~pathlib.Path`.
 
         Raises:
-            ValueError: if a weight is nan or inf (JSON cannot hold it faithfully).
+            ValueError: if a weight is nan or inf (JSON cannot hold it faithfully), or
+                ``path`` is a folder, a named pipe, a device or a socket (or links to
+                one): only a regular file is replaced.
             OSError: naming ``path``, if the file cannot be written.
         """
         return checkpoint.save(self, path)

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..support.files import write_atomically
+from ..support.files import check_target, write_atomically
 from .drawing import PNG_DPI
 from .graph import draw_dot
 from .renderer import pipe
@@ -35,13 +35,14 @@ def render(obj: Any, path: str | os.PathLike[str], **draw_options: Any) -> Path:
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
-        ValueError: for an unknown suffix, or a graph too large for ``draw_dot``.
+        ValueError: for an unknown suffix, a graph too large for ``draw_dot``, or a
+            ``path`` that is a folder, a named pipe, a device or a socket.
         NoRendererError: (a ``RuntimeError``) if no Graphviz program is installed;
             the message names both fixes.
         RenderError: if the program fails.
         OSError: if the file cannot be written.
     """
-    path = Path(path)
+    path = check_target(path, "render")
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         given = f"suffix {path.suffix!r}" if path.suffix else "no suffix"
@@ -51,7 +52,7 @@ def render(obj: Any, path: str | os.PathLike[str], **draw_options: Any) -> Path:
         )
     source = _source(obj, draw_options)
     data = pipe(source, FORMATS[suffix], dpi=PNG_DPI if suffix == ".png" else None)
-    write_atomically(path, lambda f: f.write(data), binary=True)
+    write_atomically(path, lambda f: f.write(data), binary=True, function="render")
     return path
 
 

@@ -350,8 +350,9 @@ def _formatter(precision: int) -> Any:
 
 
 def _escape(text: str) -> str:
-    """Text made safe for a record label, where ``{ } | < >`` have meanings."""
-    out = str(text).replace("\\", "\\\\").replace("\n", " ")
+    """Text made safe for a record label, where ``{ } | < >`` have meanings and Graphviz
+    decodes entities (``&amp;`` would be drawn as ``&``): the label is drawn as typed."""
+    out = str(text).replace("\\", "\\\\").replace("&", "&amp;").replace("\n", " ")
     for ch in "{}|<>":
         out = out.replace(ch, "\\" + ch)
     return out
