@@ -55,9 +55,7 @@ def _unwritable_folder(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("command", ["gpt", "demo"])
-def test_an_unwritable_output_folder_fails_at_once_before_training(
-    tmp_path, no_training, command
-):
+def test_an_unwritable_output_folder_fails_at_once_before_training(tmp_path, no_training, command):
     folder = _unwritable_folder(tmp_path)
     try:
         status, stdout, stderr = run_cli([command, "--out", str(folder), "--no-progress"])
@@ -71,9 +69,7 @@ def test_an_unwritable_output_folder_fails_at_once_before_training(
 
 
 @pytest.mark.parametrize("command", ["gpt", "demo"])
-def test_a_failed_run_removes_the_folders_it_made_and_only_those(
-    tmp_path, monkeypatch, command
-):
+def test_a_failed_run_removes_the_folders_it_made_and_only_those(tmp_path, monkeypatch, command):
     from autograd_lite.cli import gpt as gpt_command
     from autograd_lite.training import train
 

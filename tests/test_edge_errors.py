@@ -41,14 +41,13 @@ def test_value_and_grad_output_must_be_the_index_of_an_output(two_outputs, outpu
     assert loss == 0.5
 
 
-@pytest.mark.parametrize(
-    "grad, held", [(["a", "b"], "strings"), ([1j, 2.0], "complex numbers")]
-)
+@pytest.mark.parametrize("grad, held", [(["a", "b"], "strings"), ([1j, 2.0], "complex numbers")])
 def test_compiled_backward_refuses_a_grad_that_is_not_real_numbers(grad, held):
     f = compiler.compile(lambda x: x[0] * x[1], 2)
     with pytest.raises(
-        TypeError, match=rf"backward: grad must be an array of real numbers of shape \(2,\); "
-        rf"it holds {held}"
+        TypeError,
+        match=rf"backward: grad must be an array of real numbers of shape \(2,\); "
+        rf"it holds {held}",
     ):
         f.backward([[1.0, 2.0], [3.0, 4.0]], grad=grad)
 
@@ -68,8 +67,9 @@ def test_the_one_input_hint_reshapes_to_a_column():
 def test_fit_names_the_label_that_is_not_a_class_id():
     model = nn.MLP(2, [2], seed=0)
     with pytest.raises(
-        ValueError, match=r"fit: y must hold class ids 0, 1, \.\.\., got y\[1\] = 0\.5 "
-        r"\(not a whole number\); numbers to fit"
+        ValueError,
+        match=r"fit: y must hold class ids 0, 1, \.\.\., got y\[1\] = 0\.5 "
+        r"\(not a whole number\); numbers to fit",
     ):
         train.fit(model, [[1.0, 2.0], [3.0, 4.0]], [1, 0.5], epochs=1, progress=False)
     with pytest.raises(ValueError, match=r"got y\[0\] = -1 \(a negative number\)"):
@@ -164,7 +164,8 @@ def test_a_gpt_too_large_to_build_is_refused_at_once():
 def test_set_leaf_refuses_an_int_too_large_for_a_float_and_a_non_number():
     s = ag.studio(Value(1.0, label="x") * 2)
     with pytest.raises(
-        ValueError, match="^set_leaf: value must be a finite number, got an int of about 401 digits$"
+        ValueError,
+        match="^set_leaf: value must be a finite number, got an int of about 401 digits$",
     ):
         s.set_leaf("n0", 10**400)
     with pytest.raises(TypeError, match="^set_leaf: value must be a number, got str 'a'$"):

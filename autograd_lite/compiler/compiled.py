@@ -231,9 +231,7 @@ class CompiledFunction:
         return f"CompiledFunction({name}, n_inputs={self.n_inputs}: {state})"
 
 
-def real_array(
-    X: Any, kind: str, who: str = "compiled function", argument: str = "X"
-) -> Array:
+def real_array(X: Any, kind: str, who: str = "compiled function", argument: str = "X") -> Array:
     """``X`` as a float64 array, if it holds real numbers only (no complex, no strings).
 
     Args:

@@ -61,8 +61,7 @@ def _inputs(X: Any, who: str) -> list[list[float]]:
     if array.ndim != 2 or len(array) == 0:
         hint = " (for samples of one feature use X.reshape(-1, 1))" if array.ndim == 1 else ""
         raise ValueError(
-            f"{who}: X must be a non-empty 2-D array (samples × features), got "
-            f"{array.shape}{hint}"
+            f"{who}: X must be a non-empty 2-D array (samples × features), got {array.shape}{hint}"
         )
     return array.tolist()  # type: ignore[no-any-return]
 
