@@ -37,6 +37,7 @@ import importlib
 from typing import Any
 
 from . import pickling  # noqa: F401 - registers Value with copyreg (pickle and copy)
+from .custom_ops import primitive
 from .engine import Value, no_grad
 from .explain import explain
 from .forward import Dual, explain_forward, jvp
@@ -70,6 +71,7 @@ __all__ = [
     "jacobian",
     "hvp",
     "explain_forward",
+    "primitive",
     "dot",  # ag.sum is left out, so that `from autograd_lite import *` keeps Python's sum
     "compile",
     "draw_dot",

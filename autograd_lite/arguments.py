@@ -1,14 +1,16 @@
-"""What the function transforms (jvp, vjp, jacobian, hvp, explain_forward) share:
-the point, the function's call, and the input leaves.
+"""What the functions that take Values as arguments share: lists of Values, and for the
+function transforms (jvp, vjp, jacobian, hvp, explain_forward) the point, the
+function's call, and the input leaves.
 
-The checks of single numbers and lists of numbers are :mod:`autograd_lite.checks`'s;
+The checks of single numbers and lists of numbers are :mod:`autograd_lite.support.checks`'s;
 each error names the function, the argument and what is wrong with it, so that a
 mistake is reported where it is made rather than from deep inside a sweep.
 """
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from collections.abc import Iterable
+from typing import Any, TypeAlias
 
 from .engine import Value
 from .support.checks import real_numbers
@@ -59,3 +61,31 @@ def input_leaves(point: list[float]) -> list[Value]:
     if len(point) == 1:
         return [Value(point[0], label="x")]
     return [Value(x, label=f"x{i}") for i, x in enumerate(point, 1)]
+
+
+def value_list(values: object, function: str, argument: str) -> list[Any]:
+    """``values`` as a list of :class:`~autograd_lite.Value`, e.g. parameters.
+
+    A single Value is refused with a hint to wrap it in a list (it is not iterable, and
+    Python would otherwise say only that).
+
+    >>> from autograd_lite import Value
+    >>> value_list(Value(1.0), "grad", "inputs")
+    Traceback (most recent call last):
+      ...
+    TypeError: grad: inputs must be a list of Values, got a single Value (write [x], not x)
+    """
+    if isinstance(values, Value):
+        raise TypeError(
+            f"{function}: {argument} must be a list of Values, got a single Value "
+            "(write [x], not x)"
+        )
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"{function}: {argument} must be a list of Values, got {type(values).__name__}"
+        )
+    items = list(values)
+    for i, v in enumerate(items):
+        if not isinstance(v, Value):
+            raise TypeError(f"{function}: {argument}[{i}] must be a Value, got {type(v).__name__}")
+    return items

@@ -42,6 +42,9 @@ class NumpyOps:
     sin = staticmethod(np.sin)
     cos = staticmethod(np.cos)
     log = staticmethod(np.log)
+    exp = staticmethod(np.exp)
+    tanh = staticmethod(np.tanh)
+    sqrt = staticmethod(np.sqrt)
 
     @staticmethod
     def sigmoid(x: Operand) -> Operand:

@@ -73,13 +73,22 @@ class Explanation:
         for i, s in enumerate(self.steps, 1):
             node, parent = self.names[s.node], self.names[s.parent]
             rule = f"d{out}/d{parent} += ∂{node}/∂{parent} × d{out}/d{node}"
-            rows.append((str(i), rule, s.op, _num(s.local), _num(s.upstream), _num(s.contribution)))
+            rows.append(
+                (
+                    str(i),
+                    rule,
+                    s.op,
+                    number_text(s.local),
+                    number_text(s.upstream),
+                    number_text(s.contribution),
+                )
+            )
         return rows
 
     def __str__(self) -> str:
         rows = self._rows()
         widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-        lines = [f"backward from {self.names[self.output]} with seed {_num(self.seed)}"]
+        lines = [f"backward from {self.names[self.output]} with seed {number_text(self.seed)}"]
         if not self.ran:
             lines[0] += " (not run yet: these are the steps output.backward() would take)"
         for r in rows:
@@ -90,7 +99,7 @@ class Explanation:
         lines.append(
             "gradients of the leaves: "
             + ", ".join(
-                f"d{self.names[self.output]}/d{self.names[n]} = {_num(self.gradients[n])}"
+                f"d{self.names[self.output]}/d{self.names[n]} = {number_text(self.gradients[n])}"
                 for n in leaves
             )
         )
@@ -111,7 +120,7 @@ def html_table(rows: list[tuple[str, ...]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _num(x: float) -> str:
+def number_text(x: float) -> str:
     """A number as the tables show it: six significant digits."""
     return f"{x:.6g}"
 

@@ -44,8 +44,8 @@ from typing import TypeAlias
 
 from . import primitives as P
 from .arguments import Number, call, input_leaves, point_of, same_length
-from .engine import Value
-from .explain import _num, html_table
+from .engine import Value, topological_order
+from .explain import html_table, number_text
 from .primitives import FLOAT_OPS, Primitive, WithNumber
 from .support.checks import real_number, real_numbers
 
@@ -55,7 +55,7 @@ DualOperand: TypeAlias = "Dual | int | float"
 # --- dual numbers ------------------------------------------------------------------
 
 
-def _apply(prim: Primitive, *operands: Dual) -> Dual:
+def apply_primitive(prim: Primitive, *operands: Dual) -> Dual:
     """One primitive on dual numbers: the value by its forward, the tangent by its row."""
     values = [d.value for d in operands]
     out = prim.forward(*values)
@@ -84,7 +84,7 @@ def _number(x: object) -> float | None:
 def _binary(prim: Primitive, a: Dual, other: object) -> Dual:
     """``a prim other`` for a Dual or a number ``other`` (NotImplemented otherwise)."""
     if isinstance(other, Dual):
-        return _apply(prim, a, other)
+        return apply_primitive(prim, a, other)
     number = _number(other)
     if number is None:
         return NotImplemented
@@ -161,69 +161,69 @@ class Dual:
         if modulo is not None:
             return NotImplemented
         if isinstance(other, Dual):
-            return _apply(P.POW, self, other)
+            return apply_primitive(P.POW, self, other)
         n = _number(other)
         if n is None:
             return NotImplemented
-        return _apply(P.pow_by_constant(n), self)  # takes negative bases, as Value's does
+        return apply_primitive(P.pow_by_constant(n), self)  # takes negative bases, as Value's does
 
     def __rpow__(self, other: DualOperand) -> Dual:
         return _reflected(P.POW, other, self)
 
     def __neg__(self) -> Dual:
-        return _apply(P.NEG, self)
+        return apply_primitive(P.NEG, self)
 
     def __pos__(self) -> Dual:
         return self
 
     def __abs__(self) -> Dual:
-        return _apply(P.ABS, self)
+        return apply_primitive(P.ABS, self)
 
     # --- elementary functions ----------------------------------------------
 
     def exp(self) -> Dual:
         """e ** self."""
-        return _apply(P.EXP, self)
+        return apply_primitive(P.EXP, self)
 
     def log(self) -> Dual:
         """Natural logarithm; the value must be positive."""
-        return _apply(P.LOG, self)
+        return apply_primitive(P.LOG, self)
 
     def tanh(self) -> Dual:
         """Hyperbolic tangent."""
-        return _apply(P.TANH, self)
+        return apply_primitive(P.TANH, self)
 
     def sigmoid(self) -> Dual:
         """1 / (1 + e ** -self)."""
-        return _apply(P.SIGMOID, self)
+        return apply_primitive(P.SIGMOID, self)
 
     def softplus(self) -> Dual:
         """log(1 + e ** self), without overflow; its derivative is sigmoid(self)."""
-        return _apply(P.SOFTPLUS, self)
+        return apply_primitive(P.SOFTPLUS, self)
 
     def relu(self) -> Dual:
         """max(self, 0); its derivative at 0 is 0."""
-        return _apply(P.RELU, self)
+        return apply_primitive(P.RELU, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Dual:
         """self for self > 0, else slope * self; its derivative at 0 is ``slope``."""
-        return _apply(P.leaky_relu(real_number(slope, "Dual.leaky_relu", "slope")), self)
+        return apply_primitive(P.leaky_relu(real_number(slope, "Dual.leaky_relu", "slope")), self)
 
     def sin(self) -> Dual:
         """Sine (radians)."""
-        return _apply(P.SIN, self)
+        return apply_primitive(P.SIN, self)
 
     def cos(self) -> Dual:
         """Cosine (radians)."""
-        return _apply(P.COS, self)
+        return apply_primitive(P.COS, self)
 
     def sqrt(self) -> Dual:
         """Square root; the value must be non-negative, and sqrt'(0) is inf."""
-        return _apply(P.SQRT, self)
+        return apply_primitive(P.SQRT, self)
 
     def abs(self) -> Dual:
         """Absolute value; its derivative at 0 is 0."""
-        return _apply(P.ABS, self)
+        return apply_primitive(P.ABS, self)
 
     # --- comparisons (on the value) and conversions ------------------------------
 
@@ -292,27 +292,11 @@ class Dual:
 def graph_order(outputs: Sequence[Value]) -> list[Value]:
     """Every node the outputs depend on, each after all of its parents, outputs included.
 
-    One depth-first walk from all of the outputs at once, with an explicit stack (so a
-    graph of any depth works): a node is emitted when the last of its parents has been.
+    The library's one topological order (:func:`autograd_lite.engine.topological_order`,
+    the walk ``backward()`` runs), from all of the outputs at once: forward mode visits
+    the same nodes as the reverse pass, in the other direction.
     """
-    order: list[Value] = []
-    seen: set[Value] = set()
-    for root in outputs:
-        if root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(root.parents))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append((parent, iter(parent.parents)))
-                    break
-            else:  # every parent is emitted
-                stack.pop()
-                order.append(node)
-    return order
+    return topological_order(*outputs) if outputs else []
 
 
 def push_forward(outputs: Sequence[Value], seeds: Mapping[Value, float]) -> dict[Value, float]:
@@ -494,8 +478,12 @@ class ForwardExplanation:
                 rule = f"{_dotted(s.name)} = " + " + ".join(
                     f"∂{s.name}/∂{p}·{_dotted(p)}" for p, _, _ in s.terms
                 )
-                terms = " + ".join(f"{_num(local)}×{_num(t)}" for _, local, t in s.terms)
-            rows.append((str(i), s.name, s.op, _num(s.value), rule, terms, _num(s.tangent)))
+                terms = " + ".join(
+                    f"{number_text(local)}×{number_text(t)}" for _, local, t in s.terms
+                )
+            rows.append(
+                (str(i), s.name, s.op, number_text(s.value), rule, terms, number_text(s.tangent))
+            )
         return rows
 
     def __str__(self) -> str:
@@ -507,7 +495,7 @@ class ForwardExplanation:
             return fill + text if right else text + fill
 
         seeds = ", ".join(
-            f"{_dotted(self.names[x])} = {_num(self.tangents[x])}" for x in self.inputs
+            f"{_dotted(self.names[x])} = {number_text(self.tangents[x])}" for x in self.inputs
         )
         lines = [f"forward with tangents {seeds}"]
         for r in rows:
@@ -520,7 +508,8 @@ class ForwardExplanation:
         lines.append(
             "tangents of the outputs: "
             + ", ".join(
-                f"{_dotted(self.names[out])} = {_num(self.tangents[out])}" for out in self.outputs
+                f"{_dotted(self.names[out])} = {number_text(self.tangents[out])}"
+                for out in self.outputs
             )
         )
         return "\n".join(lines)

@@ -6,15 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Literal, overload
 
+from .arguments import value_list
 from .engine import Number, Operand, Value, as_values, gradients, recording, topological_order
 from .primitives import FLOAT_OPS, WithNumber
-from .support.checks import (
-    callable_,
-    non_negative_number,
-    positive_number,
-    real_numbers,
-    value_list,
-)
+from .support.checks import callable_, non_negative_number, positive_number, real_numbers
 
 # --- derivatives as graphs, for higher order -------------------------------------------
 
@@ -45,6 +40,18 @@ class ValueOps:
     @staticmethod
     def sigmoid(x: Value) -> Value:
         return x.sigmoid()
+
+    @staticmethod
+    def exp(x: Value) -> Value:
+        return x.exp()
+
+    @staticmethod
+    def tanh(x: Value) -> Value:
+        return x.tanh()
+
+    @staticmethod
+    def sqrt(x: Value) -> Value:
+        return x.sqrt()
 
     @staticmethod
     def div(a: Operand, b: Value) -> Value | float:
@@ -204,7 +211,9 @@ def gradcheck(
         True when every input passes.
 
     Raises:
-        AssertionError: naming the worst input and both numbers.
+        AssertionError: naming the worst input and both numbers, then the op whose
+            local derivative disagrees with central differences of its own forward, at
+            which inputs, with both numbers (see :func:`where_it_disagrees`).
         TypeError: if ``fn`` is not callable or an entry of ``xs`` is not a number.
         ValueError: if ``eps`` is not a finite number > 0, ``atol`` or ``rtol`` not a
             finite number >= 0, or an entry of ``xs`` too large for a float.
@@ -229,9 +238,84 @@ def gradcheck(
         _, i, a, n = worst
         raise AssertionError(
             f"gradcheck failed at input {i} (x={point[i]!r}): engine gradient {a!r}, "
-            f"finite difference {n!r} (eps={eps}, atol={atol}, rtol={rtol})"
+            f"finite difference {n!r} (eps={eps}, atol={atol}, rtol={rtol})\n"
+            + where_it_disagrees(_call(fn, as_values(point), "gradcheck"), eps, atol, rtol)
         )
     return True
+
+
+def where_it_disagrees(
+    output: Value, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3
+) -> str:
+    """Which op of ``output``'s graph has a local derivative its own forward disagrees with.
+
+    Each op node recorded one local derivative per parent, from its row's formula; here
+    each is held to central differences of the same row's forward at the node's own
+    inputs, ``(forward(x + h) - forward(x - h)) / 2h`` with ``h = eps·max(1, |x|)``. The
+    first node (from the inputs) whose formula and forward disagree is named, with both
+    numbers: that is where a wrong derivative lives, built-in or a learner's.
+
+    Returns:
+        One sentence: the op, its inputs, the input it disagrees about and both numbers;
+        or, when every op agrees with its forward, where else to look.
+
+    Example:
+        >>> from autograd_lite import primitive
+        >>> bad = primitive("cube", lambda x: x ** 3, lambda ops, x, out: (2 * x * x,))
+        >>> print(where_it_disagrees(bad(Value(2.0)) + 1))
+        the op 'cube' disagrees with its own forward: at its inputs (2.0,), its local derivative with respect to input 0 is 8 by its formula but 12 by central differences of its forward
+    """  # noqa: E501
+    found: list[str] = []
+    for node in topological_order(output):
+        prim = node.primitive
+        if prim is None:
+            continue
+        forward, inputs, shown = _forward_of(node)
+        for i, local in enumerate(node.local_grads):
+            numeric = _central_difference(forward, inputs, i, eps)
+            if numeric is None or numeric != numeric or abs(numeric) == float("inf"):
+                continue  # outside the domain nearby, or singular: nothing to hold it to
+            if not abs(local - numeric) <= atol + rtol * abs(numeric):
+                found.append(
+                    f"the op {node.op!r} disagrees with its own forward: at its inputs "
+                    f"{tuple(shown)!r}, its local derivative with respect to input {i} is "
+                    f"{local:.6g} by its formula but {numeric:.6g} by central differences "
+                    f"of its forward"
+                )
+    if not found:
+        return (
+            "every op's local derivative agrees with central differences of its own forward "
+            "here, so look at how fn combines them (a branch on .data, a kink at this point, "
+            "or an eps too large for fn)"
+        )
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return found[0] + more
+
+
+def _forward_of(node: Value) -> tuple[Callable[..., float], list[float], tuple[float, ...]]:
+    """The forward of node's op as a function of its parents' numbers, those numbers, and
+    its operands as the op sees them (a plain number of ``v * 2`` in its place)."""
+    prim = node.primitive
+    inputs = [p.data for p in node.parents]
+    if isinstance(prim, WithNumber):
+        number: float = node.number  # type: ignore[assignment]
+        run = prim.run
+        return (lambda x: run(x, number)[0]), inputs, prim.operands(inputs[0], number)
+    return prim.forward, inputs, tuple(inputs)  # type: ignore[union-attr]
+
+
+def _central_difference(
+    forward: Callable[..., float], inputs: list[float], i: int, eps: float
+) -> float | None:
+    """d forward / d input i by central differences, or None if forward fails nearby."""
+    h = eps * max(1.0, abs(inputs[i]))
+    up, down = list(inputs), list(inputs)
+    up[i] += h
+    down[i] -= h
+    try:
+        return (forward(*up) - forward(*down)) / (2 * h)
+    except (ArithmeticError, ValueError):
+        return None
 
 
 def _shifted(fn: Callable[[list[Value]], Value], point: list[float], i: int, h: float) -> float:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copyreg
 from typing import Any
 
-from .engine import Value, _leaf, is_recording, make_node, recording
+from .engine import Value, is_recording, make_node, new_leaf, recording, topological_order
 from .primitives import Primitive, WithNumber
 
 __all__ = ["reduce_value"]
@@ -84,20 +84,7 @@ def _record(node: Value) -> tuple[Any, ...]:
 
 def _computed_ancestors(root: Value) -> list[Value]:
     """The ancestors made by an op, each after its own parents (iterative, any depth)."""
-    order: list[Value] = []
-    seen = {id(root)}
-    stack = [root]
-    while stack:
-        node = stack[-1]
-        for parent in node.parents:
-            if parent.parents and id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
-                break
-        else:  # every parent is a leaf or already in order
-            order.append(stack.pop())
-    order.pop()  # root
-    return order
+    return [node for node in topological_order(root) if node.parents][:-1]  # root last
 
 
 def _unpickle(
@@ -110,7 +97,7 @@ def _unpickle(
 ) -> Value:
     """The node a pickle describes, made again by its node maker."""
     if prim is None or not parents:
-        node = _leaf(data, label)
+        node = new_leaf(data, label)
     else:
         if not is_recording():  # unpickled under no_grad: the graph is restored all the same
             with recording(True):

@@ -22,21 +22,45 @@ new graph (higher order); called with numpy arrays and
 :data:`~autograd_lite.array_ops.NUMPY_OPS` they run a whole batch (the compiler).
 Forward mode (:mod:`autograd_lite.forward`) sums the same numbers the other way.
 
-Adding an op is one row here and one ``Value`` method; the engine never names an op.
+Adding a built-in op is one row here: the engine generates its ``Value`` method from
+the row's text, and ``Dual`` (forward mode) gets a one-line method that applies the
+same row (``Dual.exp``); the engine never names an op. A learner adds one from outside with ``ag.primitive``
+(:mod:`autograd_lite.custom_ops`), which makes a row of the same kind.
 """
 
 from __future__ import annotations
 
+import ast
 import inspect
 import math
 from collections.abc import Callable
 from functools import lru_cache
 from operator import mul
-from typing import Any
+from typing import Any, NamedTuple
 
 INF = math.inf
 
 Forward = Callable[..., float]
+
+
+class Formulas(NamedTuple):
+    """A row's formulas as text, so that code can be generated from them.
+
+    Attributes:
+        inputs: the names of the inputs, e.g. ``("a", "b")``.
+        forward: the float forward, an expression in the inputs (``"a * b"``).
+        local: one expression per input, in the inputs, ``out`` and ``ops``
+            (``("b", "a")``).
+        outside: the domain predicate, an expression in the inputs, or None.
+        names: what the expressions may name besides those (``math``, ``ops``, helpers,
+            and a parametrised row's parameters).
+    """
+
+    inputs: tuple[str, ...]
+    forward: str
+    local: tuple[str, ...]
+    outside: str | None
+    names: dict[str, Any]
 
 
 class Primitive:
@@ -46,47 +70,71 @@ class Primitive:
         name: what ``Value.op`` shows.
         forward: the computation on floats, without the domain check.
         array: ``array(np, *inputs)``, the computation on numpy arrays (numpy is passed
-            in, so that importing the table does not import numpy).
+            in, so that importing the table does not import numpy); None if the op
+            has none (a learner's op made without one: ``ag.compile`` refuses it).
         local: ``local(ops, *inputs, out)``, the local derivatives.
         outside: ``outside(*inputs)``, true where the op has no result; None if it
             always has one.
         error: ``error(*inputs)``, the exception for a point outside the domain.
         params: the numbers a parametrised op was made with (``x ** n``'s exponent).
+        formulas: the same formulas as text, for the rows written as text (see
+            :func:`row`); None for a row made from functions.
 
     Attributes:
         forward: the float forward *with* its domain check: what the engine calls.
         compute: the float forward without it.
-        arity: how many inputs the op takes (1 or 2), or None for any number
-            (``dot``, ``sum``), read from the signature of ``local``.
+        run: ``run(*inputs) -> (out, *local derivatives)`` on floats, in one call:
+            what the node makers call when they record a node.
+        arity: how many inputs the op takes, or None for any number (``dot``,
+            ``sum``), read from the signature of ``local``.
     """
 
     __slots__ = (
-        "name", "forward", "compute", "array", "local", "outside", "error", "params", "arity"
+        "name", "forward", "compute", "array", "local", "outside", "error", "params", "arity",
+        "formulas", "run",
     )  # fmt: skip
 
     def __init__(
         self,
         name: str,
         forward: Forward,
-        array: Callable[..., Any],
+        array: Callable[..., Any] | None,
         local: Callable[..., tuple[Any, ...]],
         outside: Callable[..., Any] | None = None,
         error: Callable[..., Exception] | None = None,
         params: dict[str, float] | None = None,
+        formulas: Formulas | None = None,
+        arity: int | None | bool = False,
     ) -> None:
         self.name = name
         self.compute = forward
-        self.array = array
+        # None for a learner's op made without one, which the compiler refuses first
+        self.array: Callable[..., Any] = array  # type: ignore[assignment]
         self.local = local
         self.outside = outside
         self.error = error
         self.params = params or {}
-        code = local.__code__
-        if code.co_flags & inspect.CO_VARARGS:  # local(ops, *inputs_then_out): any number
-            self.arity: int | None = None
+        self.formulas = formulas
+        if arity is not False:  # given (a learner's op, whose local may take *args)
+            self.arity = arity  # type: ignore[assignment]
         else:
-            self.arity = code.co_argcount - 2  # local(ops, *inputs, out)
-        self.forward = forward if outside is None else _checked(forward, outside, error, self.arity)
+            code = local.__code__
+            if code.co_flags & inspect.CO_VARARGS:  # local(ops, *inputs_then_out): any number
+                self.arity = None
+            else:
+                self.arity = code.co_argcount - 2  # local(ops, *inputs, out)
+        if formulas is not None:
+            self.forward = _generated(_checked_forward_source(self), self)
+            self.run = _generated(_run_source(self), self)
+        else:
+            self.forward = (
+                forward if outside is None else _checked(forward, outside, error, self.arity)
+            )
+            self.run = _run(self.forward, local)
+
+    # What tells two rows of one name and parameters apart: nothing for the table's
+    # (equal rows compute alike); a learner's ops have their own (two may share a name).
+    identity: Any = None
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
@@ -133,6 +181,107 @@ def _checked(
     return checked_one if inputs == 1 else checked_two if inputs == 2 else checked_any
 
 
+def _run(forward: Forward, local: Callable[..., tuple[Any, ...]]) -> Callable[..., tuple[Any, ...]]:
+    """``run`` for a row made from functions: its forward, then its local derivatives."""
+
+    def run(*inputs: float) -> tuple[Any, ...]:
+        out = forward(*inputs)
+        return (out, *local(FLOAT_OPS, *inputs, out))
+
+    return run
+
+
+# --- code generated from a row's formulas -------------------------------------------
+# Speed trick: a row written as text gives its float forward, its domain check and its
+# local derivatives as one generated function (``run``), and the engine generates its
+# operators with the formulas inline (engine.py, section 3b, where its payoff is given).
+
+
+def _generated(source: str, prim: Primitive) -> Callable[..., Any]:
+    """The function defined by ``source``, evaluated among the row's names."""
+    assert prim.formulas is not None
+    namespace = {**prim.formulas.names, "ops": FLOAT_OPS, "error": prim.error, "__name__": __name__}
+    exec(compile(source, f"<the row {prim.name!r}>", "exec"), namespace)  # noqa: S102
+    return namespace["generated"]  # type: ignore[no-any-return]
+
+
+def domain_check_source(f: Formulas, indent: str) -> str:
+    """``if outside: raise error(inputs)`` as source, or nothing for a row without a domain."""
+    if f.outside is None:
+        return ""
+    args = ", ".join(f.inputs)
+    return f"{indent}if {f.outside}:\n{indent}    raise error({args})\n"
+
+
+def _checked_forward_source(prim: Primitive) -> str:
+    f = prim.formulas
+    assert f is not None
+    return (
+        f"def generated({', '.join(f.inputs)}):\n"
+        + domain_check_source(f, "    ")
+        + f"    return {f.forward}\n"
+    )
+
+
+def _run_source(prim: Primitive) -> str:
+    f = prim.formulas
+    assert f is not None
+    return (
+        f"def generated({', '.join(f.inputs)}):\n"
+        + domain_check_source(f, "    ")
+        + f"    out = {f.forward}\n"
+        + f"    return out, {', '.join(f.local)}\n"
+    )
+
+
+def row(
+    name: str,
+    inputs: str,
+    forward: str,
+    local: str,
+    array: str,
+    outside: str | None = None,
+    error: Callable[..., Exception] | None = None,
+    params: dict[str, float] | None = None,
+) -> Primitive:
+    """A row of the table, written as text: every formula once, as an expression.
+
+    Args:
+        name: what ``Value.op`` shows.
+        inputs: the inputs' names, separated by spaces (``"a b"``).
+        forward: the float forward (``"a * b"``).
+        local: the local derivatives, a tuple of one expression per input, in the
+            inputs, ``out`` and the namespace ``ops`` (``"(b, a)"``).
+        array: the forward on arrays, in the inputs and ``np``.
+        outside: where the op has no result, in the inputs, with operators that work
+            on floats and arrays alike (``"b == 0"``).
+        error: ``error(*inputs)``, the exception to raise there.
+        params: a parametrised row's numbers, which the formulas may name.
+
+    Example:
+        >>> MUL.formulas.forward, MUL.formulas.local, MUL.run(2.0, 5.0)
+        ('a * b', ('b', 'a'), (10.0, 5.0, 2.0))
+    """
+    names_in = tuple(inputs.split())
+    args = ", ".join(names_in)
+    names = {**FORMULA_NAMES, **(params or {})}
+    terms = ast.parse(local, mode="eval").body
+    assert isinstance(terms, ast.Tuple) and len(terms.elts) == len(names_in), local
+    formulas = Formulas(
+        names_in, forward, tuple(ast.unparse(t) for t in terms.elts), outside, names
+    )
+    return Primitive(
+        name,
+        eval(f"lambda {args}: {forward}", names),  # noqa: S307
+        eval(f"lambda np, {args}: {array}", names),  # noqa: S307
+        eval(f"lambda ops, {args}, out: {local}", names),  # noqa: S307
+        None if outside is None else eval(f"lambda {args}: {outside}", names),  # noqa: S307
+        error,
+        params,
+        formulas,
+    )
+
+
 # --- the float namespace the formulas are evaluated with -----------------------
 
 
@@ -175,6 +324,9 @@ class FloatOps:
     sin = staticmethod(math.sin)
     cos = staticmethod(math.cos)
     log = staticmethod(math.log)
+    tanh = staticmethod(math.tanh)
+    exp = staticmethod(_exp)
+    sqrt = staticmethod(math.sqrt)
     div = staticmethod(_float_div)
     pow = staticmethod(_float_pow)
     sigmoid = staticmethod(_sigmoid)
@@ -225,34 +377,33 @@ def _array_pow(np: Any, a: Any, b: Any) -> Any:
         return np.power(a, b)
 
 
-def _not_positive(x: Any) -> Any:
-    return x <= 0
-
-
-def _infinite(x: Any) -> Any:
-    return abs(x) == INF
+# The names a formula written as text may use besides its inputs, ``out`` and ``ops``.
+FORMULA_NAMES: dict[str, Any] = {
+    "math": math, "INF": INF, "float_pow": _float_pow, "exp": _exp, "sigmoid": _sigmoid,
+    "softplus": _softplus, "array_sigmoid": _array_sigmoid, "array_softplus": _array_softplus,
+    "array_pow": _array_pow,
+}  # fmt: skip
 
 
 # --- the table ----------------------------------------------------------------
-# name, float forward, array forward, local derivatives, then the domain if there is one.
-# Formulas receive the inputs, then the output ``out``, and return one local derivative
-# per input. Constant tuples such as (1.0, 1.0) cost no allocation.
+# name, inputs, float forward, local derivatives, array forward, then the domain if there
+# is one. Formulas receive the inputs, then the output ``out``, and return one local
+# derivative per input. Constant tuples such as (1.0, 1.0) cost no allocation.
 
-ADD = Primitive("+", lambda a, b: a + b, lambda np, a, b: a + b, lambda ops, a, b, out: (1.0, 1.0))
-SUB = Primitive("-", lambda a, b: a - b, lambda np, a, b: a - b, lambda ops, a, b, out: (1.0, -1.0))
-MUL = Primitive("*", lambda a, b: a * b, lambda np, a, b: a * b, lambda ops, a, b, out: (b, a))
-DIV = Primitive(
-    "/", lambda a, b: a / b, lambda np, a, b: np.divide(a, b),
-    lambda ops, a, b, out: (1 / b, -out / b),
-    outside=lambda a, b: b == 0,
+ADD = row("+", "a b", "a + b", "(1.0, 1.0)", "a + b")
+SUB = row("-", "a b", "a - b", "(1.0, -1.0)", "a - b")
+MUL = row("*", "a b", "a * b", "(b, a)", "a * b")
+DIV = row(
+    "/", "a b", "a / b", "(1 / b, -out / b)", "np.divide(a, b)",
+    outside="b == 0",
     error=lambda a, b: ZeroDivisionError(f"/: division by zero ({_fmt(a)} / {_fmt(b)})"),
 )  # fmt: skip
-NEG = Primitive("neg", lambda x: -x, lambda np, x: -x, lambda ops, x, out: (-1.0,))
-POW = Primitive(
-    "**", _float_pow, _array_pow,
-    lambda ops, a, b, out: (b * ops.pow(a, b - 1), ops.mul_log(out, a)),
+NEG = row("neg", "x", "-x", "(-1.0,)", "-x")
+POW = row(
+    "**", "a b", "float_pow(a, b)", "(b * ops.pow(a, b - 1), ops.mul_log(out, a))",
+    "array_pow(np, a, b)",
     # d/d exponent = out * ln(base) needs a positive base (or 0 with a positive exponent)
-    outside=lambda a, b: (a < 0) | ((a == 0) & ((b <= 0) | (b != b))),
+    outside="(a < 0) | ((a == 0) & ((b <= 0) | (b != b)))",
     error=lambda a, b: ValueError(
         f"**: base {_fmt(a)} is negative; with a Value exponent the base must be positive "
         "(d/d exponent = out * ln(base))"
@@ -261,36 +412,35 @@ POW = Primitive(
         "needs a positive exponent"
     ),
 )  # fmt: skip
-EXP = Primitive("exp", _exp, lambda np, x: np.exp(x), lambda ops, x, out: (out,))
-LOG = Primitive(
-    "log", math.log, lambda np, x: np.log(x), lambda ops, x, out: (1 / x,),
-    outside=_not_positive,
+EXP = row("exp", "x", "exp(x)", "(out,)", "np.exp(x)")
+LOG = row(
+    "log", "x", "math.log(x)", "(1 / x,)", "np.log(x)",
+    outside="x <= 0",
     error=lambda x: ValueError(f"log: argument must be positive, got {_fmt(x)}"),
 )  # fmt: skip
-TANH = Primitive("tanh", math.tanh, lambda np, x: np.tanh(x), lambda ops, x, out: (1 - out * out,))
-SIGMOID = Primitive("sigmoid", _sigmoid, _array_sigmoid, lambda ops, x, out: (out * (1 - out),))
-SOFTPLUS = Primitive(
-    "softplus", _softplus, _array_softplus, lambda ops, x, out: (ops.sigmoid(x),)
-)
-RELU = Primitive(
-    "relu", lambda x: 0.0 if x <= 0 else x,
-    lambda np, x: np.maximum(x, 0.0),  # as the float forward: relu(-0.0) is 0.0, relu(nan) nan
-    lambda ops, x, out: (ops.step(x),),
+TANH = row("tanh", "x", "math.tanh(x)", "(1 - out * out,)", "np.tanh(x)")
+SIGMOID = row("sigmoid", "x", "sigmoid(x)", "(out * (1 - out),)", "array_sigmoid(np, x)")
+SOFTPLUS = row("softplus", "x", "softplus(x)", "(ops.sigmoid(x),)", "array_softplus(np, x)")
+RELU = row(
+    "relu", "x", "0.0 if x <= 0 else x", "(ops.step(x),)",
+    "np.maximum(x, 0.0)",  # as the float forward: relu(-0.0) is 0.0, relu(nan) nan
 )  # fmt: skip
-SIN = Primitive(
-    "sin", math.sin, lambda np, x: np.sin(x), lambda ops, x, out: (ops.cos(x),),
-    outside=_infinite, error=lambda x: ValueError(f"sin: argument must be finite, got {_fmt(x)}"),
+SIN = row(
+    "sin", "x", "math.sin(x)", "(ops.cos(x),)", "np.sin(x)",
+    outside="abs(x) == INF",
+    error=lambda x: ValueError(f"sin: argument must be finite, got {_fmt(x)}"),
 )  # fmt: skip
-COS = Primitive(
-    "cos", math.cos, lambda np, x: np.cos(x), lambda ops, x, out: (-ops.sin(x),),
-    outside=_infinite, error=lambda x: ValueError(f"cos: argument must be finite, got {_fmt(x)}"),
+COS = row(
+    "cos", "x", "math.cos(x)", "(-ops.sin(x),)", "np.cos(x)",
+    outside="abs(x) == INF",
+    error=lambda x: ValueError(f"cos: argument must be finite, got {_fmt(x)}"),
 )  # fmt: skip
-SQRT = Primitive(
-    "sqrt", math.sqrt, lambda np, x: np.sqrt(x), lambda ops, x, out: (ops.div(0.5, out),),
-    outside=lambda x: x < 0,
+SQRT = row(
+    "sqrt", "x", "math.sqrt(x)", "(ops.div(0.5, out),)", "np.sqrt(x)",
+    outside="x < 0",
     error=lambda x: ValueError(f"sqrt: argument must be non-negative, got {_fmt(x)}"),
 )  # fmt: skip
-ABS = Primitive("abs", abs, lambda np, x: np.abs(x), lambda ops, x, out: (ops.sign(x),))
+ABS = row("abs", "x", "abs(x)", "(ops.sign(x),)", "np.abs(x)")
 
 # The ops of any number of inputs. Their sums start from -0.0, the one number whose
 # addition changes nothing (0.0 would turn a sum of -0.0 into 0.0), so ``sum`` of
@@ -331,11 +481,11 @@ def pow_by_constant(n: float) -> Primitive:
     """
     fractional = math.isfinite(n) and not float(n).is_integer()  # no real result below 0
 
-    outside: Callable[[Any], Any] | None = None
+    outside: str | None = None
     if fractional:
-        outside = _not_positive if n < 0 else (lambda x: x < 0)
+        outside = "x <= 0" if n < 0 else "x < 0"
     elif n < 0:
-        outside = lambda x: x == 0  # noqa: E731
+        outside = "x == 0"
 
     def error(x: float) -> Exception:
         if x < 0:
@@ -345,35 +495,24 @@ def pow_by_constant(n: float) -> Primitive:
             )
         return ZeroDivisionError(f"**: 0.0 cannot be raised to the negative power {_fmt(n)}")
 
-    def array(np: Any, x: Any) -> Any:
+    return row(
+        "**", "x", "float_pow(x, exponent)",
+        "(0.0,)" if n == 0 else "(exponent * ops.pow(x, exponent - 1),)",
         # numpy takes x ** 0.5 as sqrt, which keeps -0.0; Python's pow gives +0.0 there.
-        return np.power(x, n) + 0.0 if fractional else np.power(x, n)
-
-    if n == 0:
-        local: Callable[..., tuple[Any, ...]] = lambda ops, x, out: (0.0,)  # noqa: E731
-    else:
-        local = lambda ops, x, out: (n * ops.pow(x, n - 1),)  # noqa: E731
-    return Primitive(
-        "**",
-        lambda x: _float_pow(x, n),
-        array,
-        local,
+        "np.power(x, exponent) + 0.0" if fractional else "np.power(x, exponent)",
         outside,
         error if outside is not None else None,
         {"exponent": n},
-    )
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=256)
 def leaky_relu(slope: float) -> Primitive:
     """``x`` for x > 0, else ``slope * x``; the derivative at 0 is ``slope`` (as PyTorch)."""
-    return Primitive(
-        "leaky_relu",
-        lambda x: x if x > 0 else slope * x,
-        lambda np, x: np.where(x > 0, x, slope * x),
-        lambda ops, x, out: (ops.step(x, slope),),
-        params={"slope": slope},
-    )
+    return row(
+        "leaky_relu", "x", "x if x > 0 else slope * x", "(ops.step(x, slope),)",
+        "np.where(x > 0, x, slope * x)", params={"slope": slope},
+    )  # fmt: skip
 
 
 class WithNumber:
@@ -389,13 +528,18 @@ class WithNumber:
         name: the binary primitive's name (what ``Value.op`` shows).
     """
 
-    __slots__ = ("binary", "number_first", "name", "params")
+    __slots__ = ("binary", "number_first", "name", "params", "run")
 
     def __init__(self, binary: Primitive, number_first: bool) -> None:
         self.binary = binary
         self.number_first = number_first
         self.name = binary.name
         self.params: dict[str, float] = {}
+        self.run: Callable[[float, float], tuple[float, Any]] = _generated(
+            _with_number_run_source(binary, number_first), binary
+        )
+
+    identity: Any = None  # (as Primitive's)
 
     def operands(self, x: Any, number: Any) -> tuple[Any, Any]:
         """The binary primitive's operands, in its order."""
@@ -415,10 +559,24 @@ class WithNumber:
         return (lookup, (self.name, {}, self.number_first))
 
 
+def _with_number_run_source(binary: Primitive, number_first: bool) -> str:
+    """``run(x, number) -> (out, local)`` for the Value operand x, from the binary row."""
+    f = binary.formulas
+    assert f is not None
+    a, b = f.inputs
+    operands = f"{a} = number; {b} = x" if number_first else f"{a} = x; {b} = number"
+    return (
+        "def generated(x, number):\n"
+        f"    {operands}\n"
+        + domain_check_source(f, "    ")
+        + f"    out = {f.forward}\n"
+        + f"    return out, {f.local[1 if number_first else 0]}\n"
+    )
+
+
 # ``v ** 2`` has pow_by_constant, whose forward takes negative bases; the rest are here.
 NUMBER_SECOND = {p: WithNumber(p, number_first=False) for p in (ADD, SUB, MUL, DIV)}
 NUMBER_FIRST = {p: WithNumber(p, number_first=True) for p in (ADD, SUB, MUL, DIV, POW)}
-
 
 
 UNARY: dict[str, Primitive] = {

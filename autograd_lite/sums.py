@@ -33,8 +33,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeAlias, overload
 
-from .engine import Value, _as_float, _many
-from .forward import Dual, _apply
+from .engine import Value, as_float, many_node
+from .forward import Dual, apply_primitive
 from .primitives import DOT, SUM, Primitive
 
 __all__ = ["dot", "sum"]
@@ -80,11 +80,11 @@ def dot(ws: Iterable[Any], xs: Iterable[Any], bias: Any = 0.0) -> Value | Dual:
     if isinstance(bias, Value | Dual):
         b: tuple[Any, ...] = (bias,)
     else:
-        number = _as_float(bias, "dot: bias")
+        number = as_float(bias, "dot: bias")
         b = () if number == 0 else (number,)
     if w or b:
         try:
-            return _many(DOT, (*w, *x, *b))  # Values alone: the common case, a neuron's
+            return many_node(DOT, (*w, *x, *b))  # Values alone: the common case, a neuron's
         except AttributeError:  # a number or a Dual among them (only a Value has ._data)
             pass
     operands = (*_checked(w, "dot", "ws"), *_checked(x, "dot", "xs"), *b)
@@ -122,7 +122,7 @@ def sum(values: Iterable[Any]) -> Value | Dual:  # noqa: A001
     terms = _sequence(values, "sum", "values")
     if terms:
         try:
-            return _many(SUM, tuple(terms))  # Values alone: the common case
+            return many_node(SUM, tuple(terms))  # Values alone: the common case
         except AttributeError:  # a number or a Dual among them (only a Value has ._data)
             pass
     return _make(SUM, _checked(terms, "sum", "values"), "sum")
@@ -144,7 +144,7 @@ def _sequence(items: Iterable[Any], who: str, what: str) -> list[Any] | tuple[An
 def _checked(items: Iterable[Any], who: str, what: str) -> tuple[Any, ...]:
     """Each entry as a Value, a Dual or a float, or TypeError naming the entry."""
     return tuple(
-        item if isinstance(item, Value | Dual) else _as_float(item, f"{who}: {what}[{i}]")
+        item if isinstance(item, Value | Dual) else as_float(item, f"{who}: {what}[{i}]")
         for i, item in enumerate(items)
     )
 
@@ -155,7 +155,7 @@ def _make(prim: Primitive, operands: tuple[Any, ...], who: str) -> Value | Dual:
     if any(issubclass(kind, Dual) for kind in kinds):
         if any(issubclass(kind, Value) for kind in kinds):
             raise TypeError(f"{who}: cannot mix Values and Duals")
-        return _apply(prim, *(o if isinstance(o, Dual) else Dual(o) for o in operands))
+        return apply_primitive(prim, *(o if isinstance(o, Dual) else Dual(o) for o in operands))
     if not operands:
         return Value(0.0)
-    return _many(prim, tuple(o if isinstance(o, Value) else Value(o) for o in operands))
+    return many_node(prim, tuple(o if isinstance(o, Value) else Value(o) for o in operands))

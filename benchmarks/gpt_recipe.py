@@ -80,7 +80,6 @@ from typing import Any
 import autograd_lite as ag
 import gpt as step_bench
 from autograd_lite import optim
-from autograd_lite.cli import whole_number
 from autograd_lite.nn import GPT
 from autograd_lite.training import gpt as gpt_training
 
@@ -245,9 +244,24 @@ def seconds_type(text: str) -> float:
     return value
 
 
+def whole_number(at_least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``at_least``."""
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if n < at_least:
+            raise argparse.ArgumentTypeError(f"must be at least {at_least}, got {n}")
+        return n
+
+    return parse
+
+
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    at_least_1 = whole_number(1, "must be at least 1")
+    at_least_1 = whole_number(1)
     parser.add_argument(
         "--steps", type=at_least_1, default=1000, help="steps of the recipe (default: 1000)"
     )
@@ -259,7 +273,7 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--batch",
-        type=whole_number(2, "must be at least 2 (it is compared with 1)"),
+        type=whole_number(2),
         default=32,
         help="names per step in part 4, against 1 (default: 32)",
     )

@@ -5,13 +5,22 @@ installed, micrograd 0.1.0 (``pip install micrograd==0.1.0``), in the same run, 
 prints the ratios. Also times a 1,000,000-op chain, forward plus backward.
 
     python benchmarks/ops.py [--nodes 100000] [--chain 1000000] [--repeat 5]
+    python benchmarks/ops.py --against /tmp/v1 [--rounds 8]
+
+``--against DIR`` times another checkout's Value (the first version:
+``git worktree add /tmp/v1 c1abe23``) and this one's in alternating processes, round by
+round, and prints the ratios (target: at most 1.0 forward and backward).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
 import random
+import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -166,12 +175,62 @@ def chain(n: int) -> float:
     return elapsed
 
 
+def one_process(nodes: int, repeat: int) -> None:
+    """Print this process's best forward and backward µs per op, and bytes per node, as JSON
+    (the child's half of ``--against``)."""
+    plan = make_plan(nodes)
+    engine = Engine("this", Value, lambda v: v.parents, big_stack=False)
+    for _ in range(repeat):
+        engine.time_once(plan)
+    per_node, _ = engine.memory(plan)
+    print(json.dumps([engine.best_fwd / nodes * 1e6, engine.best_bwd / nodes * 1e6, per_node]))
+
+
+def against(other: str, nodes: int, repeat: int, rounds: int) -> None:
+    """This checkout's Value and ``other``'s, in alternating processes, ``rounds`` times."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    checkouts = {"this checkout": here, other: os.path.abspath(other)}
+    results: dict[str, list[list[float]]] = {name: [] for name in checkouts}
+    for _ in range(rounds):
+        for name, root in checkouts.items():
+            env = {**os.environ, "PYTHONPATH": root}
+            command = [sys.executable, __file__, "--one-process", "--nodes", str(nodes)]
+            command += ["--repeat", str(repeat)]
+            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+            results[name].append(json.loads(out.stdout))
+    print(f"{nodes:,} mixed ops, {rounds} rounds of alternating processes, best of {repeat} each")
+    print(f"{'checkout':<20}{'forward µs/op':>24}{'backward µs/op':>24}{'bytes/node':>12}")
+    for name, rows in results.items():
+        cells = []
+        for k in range(2):
+            column = [r[k] for r in rows]
+            cells.append(f"{statistics.median(column):.3f} ({min(column):.3f}-{max(column):.3f})")
+        print(f"{name:<20}{cells[0]:>24}{cells[1]:>24}{rows[0][2]:>12.0f}")
+    ours, theirs = results.values()
+    for k, what in enumerate(("forward", "backward")):
+        ratios = [a[k] / b[k] for a, b in zip(ours, theirs, strict=True)]
+        print(
+            f"{what}: this checkout's time / {other}'s, round by round: median "
+            f"{statistics.median(ratios):.2f} (range {min(ratios):.2f}-{max(ratios):.2f}); "
+            f"{'meets' if statistics.median(ratios) <= 1.0 else 'MISSES'} the target of 1.0"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=100_000)
     parser.add_argument("--chain", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--against", metavar="DIR", help="another checkout to compare with")
+    parser.add_argument("--rounds", type=int, default=8, help="rounds of --against")
+    parser.add_argument("--one-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one_process:
+        one_process(args.nodes, args.repeat)
+        return
+    if args.against:
+        against(args.against, args.nodes, args.repeat, args.rounds)
+        return
     plan = make_plan(args.nodes)
 
     print(

@@ -24,6 +24,34 @@ SMALL_RUNS = {
 }
 
 
+# the modes that time checkouts in alternating processes (here: this one against itself)
+ALTERNATING_RUNS = {
+    "ops.py --against": (
+        "ops.py",
+        ["--against", str(BENCHMARKS.parent), "--nodes", "300", "--rounds", "1", "--repeat", "1"],
+        "target of 1.0",
+    ),
+    "gpt.py --verbatim": (
+        "gpt.py",
+        ["--verbatim", "--rounds", "1", "--steps", "2", "--against", str(BENCHMARKS.parent)],
+        "faster than on its own engine",
+    ),
+}
+
+
+@pytest.mark.parametrize("run", sorted(ALTERNATING_RUNS))
+def test_alternating_runs(run):
+    script, arguments, word = ALTERNATING_RUNS[run]
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert word in result.stdout
+
+
 @pytest.mark.parametrize("script", sorted(SMALL_RUNS))
 def test_benchmark_runs(script):
     result = subprocess.run(

@@ -92,7 +92,7 @@ def test_a_batch_too_large_for_memory_is_one_line_and_status_2(capsys, no_traini
     stdout, stderr = capsys.readouterr()
     assert exit.value.code == 2 and stdout == ""
     assert stderr == (
-        "autograd-lite gpt: error: argument --batch: must be from 1 to 1,024, got 100000 "
+        "autograd-lite gpt: error: argument --batch: must be at most 1024, got 100000 "
         "(see autograd-lite gpt --help)\n"
     )
 

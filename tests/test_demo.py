@@ -72,7 +72,7 @@ def test_other_data_sets_and_the_progress_bar(tmp_path):
         (["--epochs", "0"], "--epochs: must be at least 1"),
         (["--epochs", "ten"], "--epochs: expected a whole number"),
         (["--dataset", "mnist"], "--dataset: invalid choice: 'mnist'"),
-        (["--seed", "-3"], "--seed: must be 0 or more"),
+        (["--seed", "-3"], "--seed: must be at least 0"),
         (["--frobnicate"], "unrecognized arguments: --frobnicate"),
     ],
 )
@@ -82,7 +82,7 @@ def test_bad_flags_are_argparse_errors_with_status_2(argv, message, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert message in err
-    # one line, as the README promises, not argparse's usage block before it
+    # one line, as docs/tour.md promises, not argparse's usage block before it
     assert err.startswith("autograd-lite demo: error: ") and err.count("\n") == 1
 
 

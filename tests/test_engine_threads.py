@@ -308,7 +308,7 @@ def test_an_interrupt_at_any_line_of_a_trace_leaves_the_engine_as_it_was():
 
     # every line of the trace's setup, the traced function, and the ops it calls
     names = {"trace_call", "input", "__init__", "fn", "__enter__", "_refuse_unrecorded"}
-    names |= {"_binary", "_unary", "_with_number", "_operate", "_reflected", "operator"}
+    names |= {"binary_node", "_unary", "number_node", "_operate", "_reflected", "operator"}
     n = len(lines_run_by(action, names))
     assert n > 30
     interrupted = 0

@@ -152,13 +152,13 @@ def test_dual_accepts_real_numbers_and_names_what_is_wrong():
     np = pytest.importorskip("numpy")
     assert Dual(np.float64(2.0), True).tangent == 1.0
     assert Dual(3).value == 3.0 and Dual(3).tangent == 0.0
-    with pytest.raises(TypeError, match=r"Dual: value must be a number, got str"):
+    with pytest.raises(TypeError, match=r"Dual: value must be a real number .*got str"):
         Dual("2")
-    with pytest.raises(TypeError, match=r"Dual: tangent must be a number, got NoneType"):
+    with pytest.raises(TypeError, match=r"Dual: tangent must be a real number .*got NoneType"):
         Dual(2.0, None)
-    with pytest.raises(TypeError, match=r"Dual: value must be a number, got Value"):
+    with pytest.raises(TypeError, match=r"Dual: value must be a real number .*got Value"):
         Dual(Value(2.0))
-    with pytest.raises(TypeError, match=r"Dual.leaky_relu: slope must be a number"):
+    with pytest.raises(TypeError, match=r"Dual.leaky_relu: slope must be a real number"):
         Dual(1.0).leaky_relu("0.1")
 
 

@@ -183,9 +183,9 @@ def test_gradcheck_settings_are_checked_before_any_comparison(kwargs, message):
 @pytest.mark.parametrize("check", [ag.gradcheck, ag.hessian])
 def test_points_must_be_numbers(check):
     name = check.__name__
-    with pytest.raises(TypeError, match=rf"^{name}: xs\[0\] must be a number, got str '1.5'"):
+    with pytest.raises(TypeError, match=rf"^{name}: xs\[0\] must be a real number .*got str '1.5'"):
         check(square, ["1.5"])
-    with pytest.raises(TypeError, match=rf"^{name}: xs\[1\] must be a number, got NoneType"):
+    with pytest.raises(TypeError, match=rf"^{name}: xs\[1\] must be a real number .*got NoneType"):
         check(square, [1.0, None])
     with pytest.raises(ValueError, match=rf"^{name}: xs\[0\] is too large for a float"):
         check(square, [10**400])

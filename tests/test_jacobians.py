@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 import autograd_lite as ag
@@ -69,11 +69,11 @@ def test_vjp_zero_cotangent_keeps_infinite_branches_out():
 @pytest.mark.parametrize(
     "fn, cotangent, error, words",
     [
-        (lambda v: v[0], [1.0], TypeError, "vjp pullback: cotangent must be a number"),
-        (lambda v: v[0], "1", TypeError, "vjp pullback: cotangent must be a number"),
+        (lambda v: v[0], [1.0], TypeError, "cotangent must be a number, as fn returns a Value"),
+        (lambda v: v[0], "1", TypeError, "vjp pullback: cotangent must be a real number"),
         (lambda v: [v[0], v[0]], 1.0, TypeError, "must be a list of 2 numbers"),
         (lambda v: [v[0], v[0]], [1.0], ValueError, "cotangent has 1 numbers but fn returns 2"),
-        (lambda v: [v[0], v[0]], [1.0, "a"], TypeError, r"cotangent\[1\] must be a number"),
+        (lambda v: [v[0], v[0]], [1.0, "a"], TypeError, r"cotangent\[1\] must be a real number"),
     ],
 )
 def test_vjp_pullback_bad_cotangent(fn, cotangent, error, words):
@@ -92,7 +92,7 @@ def test_vjp_pullback_refuses_to_run_inside_no_grad():
 def test_vjp_bad_fn_or_point():
     with pytest.raises(TypeError, match="vjp: fn must return a Value or a list of Values"):
         ag.vjp(lambda v: {"a": v[0]}, [1.0])
-    with pytest.raises(TypeError, match=r"vjp: xs\[0\] must be a number, got str"):
+    with pytest.raises(TypeError, match=r"vjp: xs\[0\] must be a real number .*got str"):
         ag.vjp(lambda v: v[0], ["1"])
     with pytest.raises(ValueError, match="vjp: xs must hold at least one number"):
         ag.vjp(lambda v: v[0], [])
@@ -174,6 +174,7 @@ def program_fn(steps, outputs):
 
 
 @given(many_output_programs())
+@example(([0.99999], [("div", 0, 0)], [0]))  # terms near 1 cancel to 5e-6: rel 5.5e-12 apart
 def test_jacobian_forward_equals_reverse(program):
     leaves, steps, outputs = program
     fn = program_fn(steps, outputs)
@@ -182,9 +183,10 @@ def test_jacobian_forward_equals_reverse(program):
     assert len(forward) == len(outputs) + 1 and all(len(r) == len(leaves) for r in forward)
     for f_row, r_row in zip(forward, reverse, strict=True):
         # the two modes add the same products in other orders: where they cancel, one
-        # may give 0.0 and the other a rounding error at the scale of the row
+        # may give 0.0 and the other a rounding error at the scale of the row, and a
+        # small result of terms near 1 keeps only the digits the cancellation left
         scale = max(map(abs, r_row), default=0.0)
-        assert f_row == pytest.approx(r_row, rel=1e-12, abs=1e-15 * scale + 1e-300)
+        assert f_row == pytest.approx(r_row, rel=1e-9, abs=1e-15 * scale + 1e-300)
 
 
 @given(many_output_programs())
@@ -287,7 +289,7 @@ def test_hvp_bad_input():
         ag.hvp(lambda p: [p[0], p[0]], [1.0], [1.0])
     with pytest.raises(ValueError, match="hvp: v has 2 numbers but xs has 1"):
         ag.hvp(lambda p: p[0], [1.0], [1.0, 0.0])
-    with pytest.raises(TypeError, match=r"hvp: v\[0\] must be a number, got str"):
+    with pytest.raises(TypeError, match=r"hvp: v\[0\] must be a real number .*got str"):
         ag.hvp(lambda p: p[0], [1.0], ["1"])
     with pytest.raises(TypeError, match="hvp: fn must return a Value"):
         ag.hvp(lambda p: 2.0, [1.0], [1.0])

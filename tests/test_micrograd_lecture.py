@@ -238,7 +238,7 @@ def test_format_round_int_floor_ceil_act_on_data():
 
 
 def test_math_exp_gives_a_plain_float_outside_the_graph_and_v_exp_keeps_it():
-    # The decision documented in the README: math's functions convert through float(v),
+    # The decision documented in docs/from-micrograd.md: math's functions convert through float(v),
     # which is .data; the result is a float that backward() cannot reach. v.exp() is the op.
     v = Value(1.5)
     plain = math.exp(v)

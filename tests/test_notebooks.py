@@ -26,6 +26,7 @@ EXPECTED = {
     "05_higher_order.ipynb",
     "06_forward_and_reverse.ipynb",
     "07_gpt_from_scalars.ipynb",
+    "08_your_own_op.ipynb",
 }
 CELL_TIMEOUT = 240  # seconds for one cell; each notebook takes well under a minute in all
 MAX_BYTES = 300_000  # committed with outputs, but small

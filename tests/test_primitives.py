@@ -22,9 +22,17 @@ def test_every_op_name_of_the_contract_is_in_the_table():
 def test_one_formula_drives_the_float_the_graph_the_compiled_and_the_forward_derivative(
     monkeypatch,
 ):
-    # Replace tanh's local derivative with a wrong one: every kind of derivative follows
-    # it, which shows there is no second copy of the formula anywhere.
-    monkeypatch.setattr(P.TANH, "local", lambda ops, x, out: (out * 7,))
+    # Replace tanh's local derivative with a wrong one, written once as text: every kind
+    # of derivative follows it, which shows there is no second copy of the formula
+    # anywhere (the generated Value.tanh is made again from the patched row).
+    from autograd_lite import engine
+
+    wrong = P.row("tanh", "x", P.TANH.formulas.forward, "(out * 7,)", "np.tanh(x)")
+    for slot in ("local", "run", "formulas", "forward"):
+        monkeypatch.setattr(P.TANH, slot, getattr(wrong, slot))
+    for method in ("tanh", *(m for m, _ in engine._GENERATED_UNARY)):
+        monkeypatch.setattr(Value, method, Value.__dict__[method])  # restored afterwards
+    engine._install_generated_methods()
     x = Value(0.5)
     y = x.tanh()
     y.backward()

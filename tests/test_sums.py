@@ -85,19 +85,19 @@ def test_bad_arguments_are_named():
     x = Value(1.0)
     with pytest.raises(ValueError, match=r"dot: ws and xs must have the same length, got 2 and 1"):
         ag.dot([x, x], [x])
-    with pytest.raises(TypeError, match=r"dot: ws\[1\] needs a real number .* got str"):
+    with pytest.raises(TypeError, match=r"dot: ws\[1\] must be a real number .* got str"):
         ag.dot([x, "a"], [x, x])
     with pytest.raises(TypeError, match=r"dot: xs must be a list of Values or numbers, got Value"):
         ag.dot([x], x)
-    with pytest.raises(TypeError, match=r"dot: bias needs a real number .* got NoneType"):
+    with pytest.raises(TypeError, match=r"dot: bias must be a real number .* got NoneType"):
         ag.dot([x], [x], None)
-    with pytest.raises(TypeError, match=r"sum: values\[0\] needs a real number .* got list"):
+    with pytest.raises(TypeError, match=r"sum: values\[0\] must be a real number .* got list"):
         ag.sum([[1.0]])
     with pytest.raises(TypeError, match=r"sum: values must be a list .* got int"):
         ag.sum(3)
     with pytest.raises(TypeError, match="dot: cannot mix Values and Duals"):
         ag.dot([x], [Dual(1.0)])
-    with pytest.raises(ValueError, match=r"dot: bias: the integer 10\*\*400"):
+    with pytest.raises(ValueError, match=r"dot: bias: an int of about 401 digits"):
         ag.dot([x], [x], 10**400)
 
 

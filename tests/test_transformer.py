@@ -30,11 +30,9 @@ from autograd_lite.nn.transformer import (
     KVCache,
     Linear,
     MLPBlock,
-    cross_entropy,
-    log_sum_exp,
     rms_norm,
-    softmax,
 )
+from autograd_lite.softmax import cross_entropy, log_sum_exp, softmax
 
 EMMA = [26, 4, 12, 12, 0, 26]  # the boundary, e m m a, the boundary
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import graphviz
 import pytest
 
-from autograd_lite import Value, viz
+from autograd_lite import Value, nn, viz
 from autograd_lite.viz import renderer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -102,21 +102,30 @@ def test_wrong_object_or_options_are_refused(tmp_path):
         viz.render(viz.draw_dot(expression()), tmp_path / "x.svg", rankdir="TB")
 
 
-def test_no_renderer_is_one_clear_error_naming_both_fixes(tmp_path, no_renderer):
+def test_a_value_renders_without_any_graphviz_program(tmp_path, no_renderer):
+    texts = svg_texts(viz.render(expression(), tmp_path / "graph.svg").read_text())
+    assert "data 2" in texts and "log" in texts
+    assert viz.render(expression(), tmp_path / "graph.png").read_bytes()[:8] == PNG_SIGNATURE
+    assert viz.render(expression(), tmp_path / "graph.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_plain_graphviz_graph_without_a_program_is_one_clear_error(tmp_path, no_renderer):
+    plain = graphviz.Digraph()
+    plain.edge("a", "b")
     with pytest.raises(RuntimeError) as info:
-        viz.render(expression(), tmp_path / "graph.svg")
+        viz.render(plain, tmp_path / "graph.svg")
     assert isinstance(info.value, viz.NoRendererError)
     message = str(info.value)
-    assert "pip install graphviz-pure" in message and "Graphviz system package" in message
-    assert "\n" not in message
+    assert "pip install 'autograd-lite[graphviz]'" in message
+    assert "Graphviz system package" in message and "\n" not in message
     assert os.listdir(tmp_path) == []
 
 
-def test_pdf_needs_system_graphviz(tmp_path, monkeypatch):
+def test_pdf_of_a_plain_graph_needs_system_graphviz(tmp_path, monkeypatch):
     pure = renderer.Renderer("graphviz-pure", "/nowhere", frozenset({"svg", "png"}))
     monkeypatch.setattr(renderer, "find_renderers", lambda: (pure,))
     with pytest.raises(viz.NoRendererError, match="PDF output needs the Graphviz system package"):
-        viz.render(expression(), tmp_path / "graph.pdf")
+        viz.render(graphviz.Digraph(), tmp_path / "graph.pdf")
 
 
 @pytest.mark.skipif(os.name == "nt", reason="uses a shell script as a fake renderer")
@@ -129,7 +138,7 @@ def test_a_failing_renderer_leaves_an_existing_file_untouched(tmp_path, monkeypa
     target = tmp_path / "graph.svg"
     target.write_text("old")
     with pytest.raises(viz.RenderError, match="dot failed: Error: syntax error in line 1"):
-        viz.render(expression(), target)
+        viz.render(graphviz.Digraph(), target)
     assert target.read_text() == "old"
     assert sorted(os.listdir(tmp_path)) == ["fake-dot", "graph.svg"]
 
@@ -154,13 +163,15 @@ def test_ipython_shows_a_value_as_its_graph():
     assert data["text/plain"].startswith("Value(y, data=")
 
 
-def test_without_a_renderer_jupyter_shows_text_not_a_traceback(no_renderer):
+def test_without_a_renderer_a_value_still_displays_and_a_model_shows_text(no_renderer):
     v = expression()
-    bundle = v._repr_mimebundle_()
-    assert list(bundle) == ["text/plain"]
-    assert bundle["text/plain"].startswith(repr(v))
-    assert "pip install graphviz-pure" in bundle["text/plain"]
-    assert viz.draw_dot(v)._repr_svg_() is None
+    assert "data 2" in svg_texts(v._repr_mimebundle_()["image/svg+xml"])
+    net = viz.draw_model(nn.MLP(2, [2, 1], seed=0))
+    net.fallback_text = "MLP(2, [2, 1])"
+    bundle = net._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"] and bundle["text/plain"].startswith("MLP(2, [2, 1])")
+    assert "autograd-lite[graphviz]" in bundle["text/plain"]
+    assert net._repr_svg_() is None
 
 
 def test_mimebundle_of_a_huge_graph_is_its_repr_and_a_note():

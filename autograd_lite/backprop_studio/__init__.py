@@ -16,7 +16,7 @@ One job per module:
 * :mod:`.layout` — the SVG of a view, with ids the player can find;
 * :mod:`.replay` — the graph again with new leaf values;
 * :mod:`.training` — a network trained a step at a time, in a background thread;
-* :mod:`.widget` — the anywidget views (``pip install 'autograd-lite[studio]'``);
+* :mod:`.widget` — the anywidget views (anywidget comes with the ``[studio]`` extra);
 * :mod:`.page` — the self-contained HTML file;
 * ``static/studio.js``, ``static/training.js`` and ``static/studio.css`` — what the
   browser runs.
@@ -28,7 +28,7 @@ A graph's page and widget expose ``window.autogradLiteStudio`` with ``steps()``,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Value, topological_order
 from ..support.checks import finite_number
@@ -36,8 +36,10 @@ from . import layout, page, views
 from .groups import check_model, network_names
 from .recording import MAX_NODES, Recording, record
 from .replay import replay
-from .training import TrainingSession
 from .widget import INSTALL_HINT, make_training_widget, make_widget
+
+if TYPE_CHECKING:  # the training view needs numpy; it is imported when one is made
+    from .training import TrainingSession
 
 __all__ = ["Studio", "TrainingStudio", "studio", "Recording", "record"]
 
@@ -280,6 +282,8 @@ def studio(
         if X is None or y is None:
             raise TypeError("studio: the training view needs both X and y")
         fit_args.pop("progress", None)
+        from .training import TrainingSession
+
         return TrainingStudio(TrainingSession(out, X, y, **fit_args))
     if fit_args:
         raise TypeError(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 STATIC = Path(__file__).with_name("static")
-INSTALL_HINT = "the studio widget needs anywidget: pip install 'autograd-lite[studio]'"
+INSTALL_HINT = "the studio widget needs anywidget: pip install anywidget"
 
 
 def make_widget(

@@ -1,7 +1,8 @@
 """The ``autograd-lite`` command: a thin shell over the library.
 
 Each subcommand lives in its own module, which provides ``add_arguments(parser)``
-and ``run(args) -> int``; this file only wires them together.
+and ``run(args) -> int`` and reports bad input by raising
+:class:`~autograd_lite.cli.shell.CommandError`; this file only wires them together.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Sequence
 
-USAGE_ERROR = 2
-BROKEN_PIPE = 1  # the output could not all be written: its reader closed the pipe
-INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports a command it interrupted
+from .. import __version__
+from .shell import BROKEN_PIPE, INTERRUPTED, USAGE_ERROR, CommandError, Parser, one_line
 
 # subcommand name -> (module that implements it, one-line help)
 SUBCOMMANDS = {
@@ -25,47 +24,13 @@ SUBCOMMANDS = {
 }
 
 
-class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line on stderr and exit status 2.
-
-    argparse's own print the whole usage first; the command's other errors are one
-    line, so these are too. (The subcommands' parsers are made by this class too.)
-    """
-
-    def error(self, message: str) -> NoReturn:
-        line = " ".join(message.split())
-        self.exit(USAGE_ERROR, f"{self.prog}: error: {line} (see {self.prog} --help)\n")
-
-
-def whole_number(minimum: int, rule: str, maximum: int | None = None) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``minimum`` to ``maximum`` (``rule`` says so).
-
-    >>> whole_number(1, "must be at least 1")("3")
-    3
-    >>> whole_number(1, "must be from 1 to 10", maximum=10)("11")
-    Traceback (most recent call last):
-      ...
-    argparse.ArgumentTypeError: must be from 1 to 10, got 11
-    """
-
-    def parse(text: str) -> int:
-        try:
-            n = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if n < minimum or (maximum is not None and n > maximum):
-            raise argparse.ArgumentTypeError(f"{rule}, got {n}")
-        return n
-
-    return parse
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subparser per subcommand."""
     parser = Parser(
         prog="autograd-lite",
         description="A scalar autodiff engine for learning backpropagation.",
     )
+    parser.add_argument("--version", action="version", version=f"autograd-lite {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     for name, (module_name, help_text) in SUBCOMMANDS.items():
@@ -99,6 +64,9 @@ def _main(argv: Sequence[str] | None) -> int:
         args.parser.error(message)
     try:
         return int(args.run(args))
+    except CommandError as e:
+        print(f"{args.parser.prog}: error: {one_line(str(e))}", file=sys.stderr)
+        return USAGE_ERROR
     except BrokenPipeError:  # the reader left early (``autograd-lite gpt | head``)
         # Python would report the pipe again when it flushes stdout at exit: point
         # stdout at nothing instead (as the Python docs advise for SIGPIPE).

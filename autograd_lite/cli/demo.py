@@ -9,7 +9,6 @@ boundary and the loss curve into an output folder.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -18,19 +17,17 @@ from pathlib import Path
 from .. import compiler, nn
 from ..support.files import write_atomically
 from ..training import data, optim, train
-from . import whole_number
-from .output import OutputError, output_folder
+from .output import output_folder
+from .shell import CommandError, whole_number
 
-USAGE_ERROR = 2  # every error of the command line, as argparse's own
 OUTPUTS = ("model.json", "decision_boundary.png", "loss_curve.png")
-
 HIDDEN = [16, 16, 1]
 L2 = 1e-4
 LR_START, LR_END = 1.0, 0.1
 
 
-_positive_int = whole_number(1, "must be at least 1")
-_seed = whole_number(0, "must be 0 or more")
+_positive_int = whole_number(1)
+_seed = whole_number(0)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,24 +65,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-class CommandError(Exception):
-    """A failure of the run, reported as one line."""
-
-
 def run(args: argparse.Namespace) -> int:
-    """Train, report and write the files; returns the exit status.
+    """Train, report and write the files; returns the exit status (0).
 
-    The output folder is made and checked before training (see :mod:`.output`).
+    The output folder is made and checked before training, and removed again if the
+    run fails or is interrupted before it wrote anything (see :mod:`.output`).
+
+    Raises:
+        CommandError: if the output folder cannot be made or written, or training fails.
     """
-    try:
-        with output_folder(args.out, OUTPUTS) as out:
-            _run(args, out)
-    except (OutputError, CommandError) as e:
-        return _fail(str(e))
-    return 0
+    with output_folder(args.out, OUTPUTS) as out:
+        return _run(args, out)
 
 
-def _run(args: argparse.Namespace, out: Path) -> None:
+def _run(args: argparse.Namespace, out: Path) -> int:
     X, y = data.DATASETS[args.dataset](n=args.samples, seed=args.seed)
     model = nn.MLP(2, HIDDEN, activation="relu", seed=args.seed)
     optimizer = optim.SGD(model.parameters(), lr=LR_START)
@@ -121,6 +114,7 @@ def _run(args: argparse.Namespace, out: Path) -> None:
             print(f"wrote {path}")
     except OSError as e:
         raise CommandError(f"cannot write to {out}: {e.strerror or e}") from None
+    return 0
 
 
 def _draw(model: nn.MLP, X: object, y: object, history: train.History, out: Path) -> Iterator[Path]:
@@ -142,9 +136,3 @@ def _draw(model: nn.MLP, X: object, y: object, history: train.History, out: Path
         save_png = partial(figure.savefig, format="png", dpi=100)
         write_atomically(out / name, save_png, binary=True)
         yield out / name
-
-
-def _fail(message: str) -> int:
-    line = " ".join(message.split())  # always exactly one line
-    print(f"autograd-lite demo: error: {line}", file=sys.stderr)
-    return USAGE_ERROR

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -45,22 +44,17 @@ from ..training.gpt import (
     scalar_step,
     train,
 )
-from . import whole_number
-from .output import OutputError, output_folder
+from .output import output_folder
+from .shell import CommandError, whole_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-USAGE_ERROR = 2
 SAMPLES = 20
 OUTPUTS = ("model.json", "loss_curve.png")
 # The compiled step holds every name's values at once: about 1.3 MB a name (peak memory
 # 107 MB at batch 32, 229 MB at 128), so 1,024 names take about 1.5 GB.
 MAX_BATCH = 1024
-
-
-class CommandError(Exception):
-    """A problem with the command's input or output, reported as one line."""
 
 
 def _temperature(text: str) -> float:
@@ -77,19 +71,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments on ``parser``."""
     parser.add_argument(
         "--steps",
-        type=whole_number(1, "must be at least 1"),
+        type=whole_number(1),
         default=STEPS,
         help=f"training steps (default: {STEPS})",
     )
     parser.add_argument(
         "--batch",
-        type=whole_number(1, f"must be from 1 to {MAX_BATCH:,}", maximum=MAX_BATCH),
+        type=whole_number(1, at_most=MAX_BATCH),
         default=1,
-        help="names per step; their losses are averaged (default: 1)",
+        help=f"names per step, at most {MAX_BATCH:,}; their losses are averaged (default: 1)",
     )
     parser.add_argument(
         "--seed",
-        type=whole_number(0, "must be 0 or more"),
+        type=whole_number(0),
         default=DEFAULT_SEED,
         help=f"seed of the shuffle, the initial weights and the samples (default: {DEFAULT_SEED})",
     )
@@ -115,14 +109,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train, sample, report and write the files; returns the exit status (0, or 2)."""
-    try:
-        with output_folder(args.out, OUTPUTS):  # made and checked before training
-            return _run(args)
-    except (CommandError, OutputError) as e:
-        line = " ".join(str(e).split())  # always exactly one line
-        print(f"autograd-lite gpt: error: {line}", file=sys.stderr)
-        return USAGE_ERROR
+    """Train, sample, report and write the files; returns the exit status (0).
+
+    The output folder is made and checked before training, and removed again if the
+    run fails or is interrupted before it wrote anything (see :mod:`.output`).
+
+    Raises:
+        CommandError: for an output folder it cannot make or write, or a failed training.
+    """
+    with output_folder(args.out, OUTPUTS):
+        return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:

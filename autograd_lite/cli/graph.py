@@ -12,12 +12,10 @@ from __future__ import annotations
 import argparse
 import keyword
 import math
-import sys
 from pathlib import Path
 
 from ..engine import Value
-
-USAGE_ERROR = 2
+from .shell import CommandError
 
 # The largest drawing attempted, as viz.graph.layout_size estimates Graphviz's work:
 # about a second on a quiet 2-core machine, three when it is busy. Beyond it the time
@@ -30,10 +28,6 @@ DASH_HINT = (
     "an expression or value that starts with '-' goes after '--', with the options "
     "before it: autograd-lite graph -o graph.svg -- -x x=1"
 )
-
-
-class CommandError(Exception):
-    """A problem with the command's input, reported as one line."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -106,8 +100,8 @@ def run(args: argparse.Namespace) -> int:
         if not out.label:
             out.label = "out"
         out.backward()
-    except (CommandError, ValueError, ArithmeticError) as e:  # domain errors included
-        return _fail(str(e))
+    except (ValueError, ArithmeticError) as e:  # domain errors included
+        raise CommandError(str(e)) from None
 
     print(f"out = {' '.join(args.expression.split())} = {_num(out.data)}")
     for name, leaf in leaves.items():
@@ -116,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         written = viz.render(out, output, rankdir=args.rankdir, max_nodes=2000)
     except (viz.RenderError, ValueError, OSError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        return _fail(f"cannot write {args.output}: {reason}")
+        raise CommandError(f"cannot write {args.output}: {reason}") from None
     print(f"wrote {written}")
     return 0
 
@@ -136,9 +130,3 @@ def _check_drawable(out: Value) -> None:
 
 def _num(x: float) -> str:
     return repr(x) if math.isnan(x) or math.isinf(x) else f"{x:.10g}"
-
-
-def _fail(message: str) -> int:
-    line = " ".join(message.split())  # always exactly one line
-    print(f"autograd-lite graph: error: {line}", file=sys.stderr)
-    return USAGE_ERROR

@@ -23,10 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..support.files import check_target
-
-
-class OutputError(Exception):
-    """The output folder cannot be made or written; the message says why, in one line."""
+from .shell import CommandError
 
 
 @contextmanager
@@ -41,7 +38,7 @@ def output_folder(out: Path, files: Sequence[str]) -> Iterator[Path]:
         ``out``.
 
     Raises:
-        OutputError: naming the folder or file and why it cannot be written.
+        CommandError: naming the folder or file and why it cannot be written.
     """
     made = _make_folders(out)
     try:
@@ -64,7 +61,7 @@ def _make_folders(out: Path) -> list[Path]:
     except (OSError, ValueError) as e:  # ValueError: a NUL in the name
         _remove_empty(missing)
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise OutputError(f"cannot create the output folder {out}: {reason}") from None
+        raise CommandError(f"cannot create the output folder {out}: {reason}") from None
     return missing
 
 
@@ -73,14 +70,14 @@ def _check_writable(out: Path, files: Sequence[str]) -> None:
         try:
             check_target(out / name, "output")
         except ValueError as e:
-            raise OutputError(str(e).removeprefix("output: ")) from None
+            raise CommandError(str(e).removeprefix("output: ")) from None
     probe = out / f".autograd_lite_probe.{secrets.token_hex(4)}"
     try:
         with open(probe, "x"):
             pass
         probe.unlink()
     except OSError as e:
-        raise OutputError(f"cannot write to the output folder {out}: {e.strerror or e}") from None
+        raise CommandError(f"cannot write to the output folder {out}: {e.strerror or e}") from None
 
 
 def _remove_empty(folders: list[Path]) -> None:

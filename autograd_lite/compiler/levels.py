@@ -207,8 +207,8 @@ def _key(instruction: Instruction, level: int) -> tuple[Any, ...]:
     """What instructions must share to run as one step."""
     prim, inputs, _ = instruction
     params = tuple(sorted(prim.params.items()))
-    if prim.arity is not None:
-        return (level, prim.name, params)
+    if prim.arity is not None:  # (a learner's ops by identity: two may share a name)
+        return (level, prim.name, params, prim.identity)
     n = len(inputs) // 2 if prim is DOT else len(inputs)
     bias = prim is DOT and len(inputs) % 2 == 1
     return (level, prim.name, params, bias, n.bit_length())  # lengths within a factor of 2

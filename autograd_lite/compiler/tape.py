@@ -178,6 +178,7 @@ def same_primitive(p: Any, q: Any) -> bool:
     """Whether two primitives (or WithNumber ops) compute the same thing."""
     return p is q or (
         type(p) is type(q)
+        and p.identity is None
         and p.name == q.name
         and p.params == q.params
         and getattr(p, "number_first", None) == getattr(q, "number_first", None)
@@ -322,6 +323,12 @@ def flatten(
 
     def instruction(a: Value) -> Instruction:
         prim = a.primitive
+        if getattr(prim, "array", True) is None:  # a learner's op made without array=
+            raise TypeError(
+                f"compile: the op {a.op!r} has no forward on arrays; make it with "
+                f"ag.primitive({a.op!r}, forward, local, array=lambda np, *xs: ...) to "
+                "compile it"
+            )
         if isinstance(prim, WithNumber):  # the number takes its slot among the operands
             x, n = slot[id(a.parents[0])], constant_slot[repr(a.number)]
             return Instruction(prim.binary, prim.operands(x, n), slot[id(a)])

@@ -33,10 +33,10 @@ from typing import Any
 from ..array_ops import row_error
 from ..engine import (
     Value,
-    _binary,
-    _number,
-    _with_number,
+    binary_node,
     is_recording,
+    number_node,
+    plain_number,
     recording,
     topological_order,
 )
@@ -184,11 +184,11 @@ def _traced_operator(name: str, prim: Primitive, reflected: bool) -> Callable[..
     def operator(self: Tracer, other: Any) -> Any:
         if isinstance(other, Value):
             a, b = (other, self) if reflected else (self, other)
-            return _binary(prim, a, b, Tracer)
-        number = _number(other, prim.name)
+            return binary_node(prim, a, b, Tracer)
+        number = plain_number(other, prim.name)
         if number is None or with_number is None:  # not a number; or ** a number
             return plain(self, other)
-        return _with_number(with_number, self, number, Tracer)
+        return number_node(with_number, self, number, Tracer)
 
     operator.__name__ = name
     return operator

@@ -48,6 +48,7 @@ _APPLY: dict[str, Callable[[Value], Value] | None] = {
 }
 ACTIVATIONS = tuple(_APPLY)
 
+
 def init_bound(activation: str, nin: int, nout: int) -> float:
     """Half-width of the uniform range the initial weights are drawn from.
 
@@ -279,4 +280,3 @@ class MLP(Module):
             f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
             f"output_activation={self.output_activation!r})"
         )
-

@@ -70,7 +70,6 @@ def generator(seed: Seed) -> random.Random:
     return random.Random(int(seed))
 
 
-
 # --- modules ------------------------------------------------------------------
 
 # Every parameter a module made, so that a drawing can show it as what it is, a number

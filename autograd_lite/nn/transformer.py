@@ -7,8 +7,8 @@ same pieces, so that every number in it is one :class:`~autograd_lite.Value`:
 * :class:`Embedding`: a table with one learned vector per token (or per position);
 * :class:`Linear`: ``W·x`` without a bias;
 * :func:`rms_norm`: scale a vector to a root mean square of 1 (no learned gain);
-* :func:`softmax`, :func:`log_sum_exp` and :func:`cross_entropy`, stable for large
-  logits and built from ordinary ops only (see below);
+* :func:`~autograd_lite.softmax.softmax` and
+  :func:`~autograd_lite.softmax.cross_entropy` (from :mod:`autograd_lite.softmax`);
 * :class:`CausalSelfAttention`: multi-head attention of one position over itself and
   the positions before it, whose keys and values wait in a :class:`KVCache`;
 * :class:`MLPBlock`: ``W₂·relu(W₁·x)``, four times wider inside;
@@ -23,12 +23,7 @@ attention causal. Initial weights are drawn from N(0, 0.08²) in microgpt's orde
 wpe, lm_head, then each layer's q, k, v, o, fc1, fc2), so a ``random.Random`` in the same
 state as microgpt's gives the same weights.
 
-**The max shift without reading ``.data``.** A softmax is computed as
-``exp(xᵢ − m) / Σ exp(xⱼ − m)`` with ``m`` the largest logit, so that no exponent is
-positive and nothing overflows. microgpt reads ``m`` from ``.data``; here ``m`` is built
-from the graph's own ops, ``max(a, b) = b + relu(a − b)``, so the whole computation can
-be traced and replayed. Any ``m`` gives the same softmax, so the gradient that flows
-through ``m``, ``(1 − Σ pⱼ)·∂m/∂x``, is zero but for rounding (about 1e-16).
+The softmax, log-sum-exp and cross-entropy are :mod:`autograd_lite.softmax`'s.
 """
 
 from __future__ import annotations
@@ -41,6 +36,7 @@ from operator import add
 from typing import Any
 
 from ..engine import Value, no_grad
+from ..softmax import cross_entropy, softmax
 from ..sums import dot
 from ..sums import sum as total
 from ..support.checks import describe, positive_int
@@ -113,82 +109,6 @@ def rms_norm(x: Sequence[Value], eps: float = RMS_EPS) -> list[Value]:
     mean_square = _dot(x, x) * (1.0 / len(x))
     scale = (mean_square + eps) ** -0.5
     return [xi * scale for xi in x]
-
-
-def _max(xs: Sequence[Value]) -> Value:
-    """The largest of ``xs`` as a node of the graph: ``max(a, b) = b + relu(a − b)``.
-
-    Equal to the true maximum up to rounding, which is all a softmax shift needs. The
-    maxima are taken in pairs, then pairs of pairs, as in a knockout tournament: the
-    same n − 1 comparisons as a running maximum, but a chain of log₂ n of them instead
-    of n − 1, so a compiled tape, which runs every op of one depth at once, runs 27
-    logits in 5 rounds instead of 26 (:mod:`autograd_lite.compiler.levels`).
-    """
-    round_ = list(xs)
-    while len(round_) > 1:
-        pairs = [b + (a - b).relu() for a, b in zip(round_[::2], round_[1::2], strict=False)]
-        round_ = pairs + round_[len(pairs) * 2 :]  # an odd one out waits for the next round
-    return round_[0]
-
-
-def softmax(logits: Sequence[Value]) -> list[Value]:
-    """``exp(xᵢ − m) / Σⱼ exp(xⱼ − m)`` with m the largest logit: probabilities that sum to 1.
-
-    Args:
-        logits: one Value per outcome.
-
-    Returns:
-        A new list of Values, as long as ``logits``.
-
-    Example:
-        >>> [round(p.data, 4) for p in softmax([Value(1000.0), Value(999.0)])]
-        [0.7311, 0.2689]
-    """
-    m = _max(logits)
-    exps = [(x - m).exp() for x in logits]
-    inverse_total = 1.0 / total(exps)
-    return [e * inverse_total for e in exps]
-
-
-def log_sum_exp(logits: Sequence[Value]) -> Value:
-    """``log Σ exp(xᵢ)``, computed as ``m + log Σ exp(xᵢ − m)`` so that nothing overflows.
-
-    Args:
-        logits: one or more Values.
-
-    Returns:
-        A Value; its gradient is ``softmax(logits)``.
-    """
-    m = _max(logits)
-    return m + total([(x - m).exp() for x in logits]).log()
-
-
-def cross_entropy(logits: Sequence[Value], target: int | Sequence[Value]) -> Value:
-    """``−log softmax(logits)[target]``, as ``log_sum_exp(logits) − logits[target]``.
-
-    It never leaves the graph (see the module's notes).
-
-    Args:
-        logits: one Value per class.
-        target: the index of the true class; or its one-hot vector as Values (a
-            compiled step traces the target as an input): then ``logits[target]`` is
-            ``Σ target[v]·logits[v]``, the same number, since the other terms are 0.
-
-    Returns:
-        A Value; its gradient with respect to the logits is ``softmax − onehot(target)``.
-
-    Raises:
-        ValueError: if ``target`` is not an index of ``logits``.
-    """
-    if isinstance(target, list | tuple):
-        if len(target) != len(logits):
-            raise ValueError(f"cross_entropy: a one-hot target of {len(target)} for {len(logits)}")
-        return log_sum_exp(logits) - _dot(target, logits)
-    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
-        raise TypeError(f"cross_entropy: target must be an int, got {type(target).__name__}")
-    if not 0 <= int(target) < len(logits):
-        raise ValueError(f"cross_entropy: target {target} is not an index in [0, {len(logits)})")
-    return log_sum_exp(logits) - logits[int(target)]
 
 
 # --- modules with weights -----------------------------------------------------------

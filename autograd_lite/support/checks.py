@@ -28,7 +28,7 @@ import math
 import numbers
 import reprlib
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -64,13 +64,16 @@ def _is_real(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def real_number(value: object, function: str, argument: str) -> float:
-    """``value`` as a float, accepting what ``Value`` accepts.
+def real_number(value: object, function: str, argument: str = "") -> float:
+    """``value`` as a float: the one rule of the package for what a real number is.
+
+    ``Value``, ``Dual``, ``jvp``, ``hessian``, the losses and the rest all take numbers
+    through this function, so they accept and refuse the same things alike.
 
     Args:
-        value: an ``int``, ``float``, ``bool`` or numpy real scalar; nan and inf are
-            returned as given.
-        function, argument: named in the error message.
+        value: an ``int``, ``float``, ``bool``, or numpy real scalar (``np.float32(1)``,
+            ``np.int64(2)``, ``np.bool_(True)``); nan and inf are returned as given.
+        function, argument: named in the error message (``argument`` may be empty).
 
     Returns:
         ``float(value)``.
@@ -84,20 +87,32 @@ def real_number(value: object, function: str, argument: str) -> float:
     >>> real_number("1.5", "hessian", "xs[0]")
     Traceback (most recent call last):
       ...
-    TypeError: hessian: xs[0] must be a number, got str '1.5'
-    >>> real_number(10**400, "gradcheck", "xs[1]")
+    TypeError: hessian: xs[0] must be a real number (int, float, ...), got str '1.5'
+    >>> real_number(10**400, "Value")
     Traceback (most recent call last):
       ...
-    ValueError: gradcheck: xs[1] is too large for a float, got an int of about 401 digits
+    ValueError: Value: an int of about 401 digits is too large for a float
     """
-    if not isinstance(value, numbers.Real):
-        raise TypeError(f"{function}: {argument} must be a number, got {_kind(value)}")
-    try:
-        return float(value)
-    except OverflowError:
-        raise ValueError(
-            f"{function}: {argument} is too large for a float, got {describe(value)}"
-        ) from None
+    if value.__class__ is float:
+        return value  # type: ignore[return-value]
+    where = f"{function}: {argument}" if argument else function
+    if isinstance(value, numbers.Real):
+        try:
+            return float(value)
+        except OverflowError:
+            size = describe(value)
+            raise ValueError(
+                f"{where} is too large for a float, got {size}"
+                if argument
+                else f"{function}: {size} is too large for a float"
+            ) from None
+    kind = type(value)
+    if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):  # not numbers.Real
+        return float(bool(value))
+    raise TypeError(
+        f"{where} must be a real number (int, float, bool or a numpy real scalar), "
+        f"got {_kind(value)}"
+    )
 
 
 def real_numbers(values: object, function: str, argument: str) -> list[float]:
@@ -110,9 +125,7 @@ def real_numbers(values: object, function: str, argument: str) -> list[float]:
       ...
     TypeError: hessian: xs must be a list of numbers, got str '12'
     """
-    from ..engine import Value
-
-    if isinstance(values, Value | str | bytes | Mapping) or not isinstance(values, Iterable):
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise TypeError(f"{function}: {argument} must be a list of numbers, got {_kind(values)}")
     return [real_number(x, function, f"{argument}[{i}]") for i, x in enumerate(values)]
 
@@ -233,11 +246,26 @@ def whole_number(
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{function}: {argument} must be an int, got {_kind(value)}")
     n = int(value)
-    if at_least is not None and n < at_least:
-        raise ValueError(f"{function}: {argument} must be at least {at_least}, got {describe(n)}")
-    if at_most is not None and n > at_most:
-        raise ValueError(f"{function}: {argument} must be at most {at_most}, got {describe(n)}")
+    broken = range_broken(n, at_least, at_most)
+    if broken:
+        raise ValueError(f"{function}: {argument} {broken}")
     return n
+
+
+def range_broken(n: int, at_least: int | None = None, at_most: int | None = None) -> str:
+    """What is wrong with ``n`` for the inclusive bounds, or ``""`` if nothing is.
+
+    The one wording of a whole number out of range, for :func:`whole_number` and the
+    command line's arguments alike.
+
+    >>> range_broken(0, at_least=1)
+    'must be at least 1, got 0'
+    """
+    if at_least is not None and n < at_least:
+        return f"must be at least {at_least}, got {describe(n)}"
+    if at_most is not None and n > at_most:
+        return f"must be at most {at_most}, got {describe(n)}"
+    return ""
 
 
 def positive_int(value: object, function: str, argument: str, *, at_most: int | None = None) -> int:
@@ -298,36 +326,6 @@ def callable_(value: T, function: str, argument: str) -> T:
     return value
 
 
-def value_list(values: object, function: str, argument: str) -> list[Any]:
-    """``values`` as a list of :class:`~autograd_lite.Value`, e.g. parameters.
-
-    A single Value is refused with a hint to wrap it in a list (it is not iterable, and
-    Python would otherwise say only that).
-
-    >>> from autograd_lite import Value
-    >>> value_list(Value(1.0), "grad", "inputs")
-    Traceback (most recent call last):
-      ...
-    TypeError: grad: inputs must be a list of Values, got a single Value (write [x], not x)
-    """
-    from ..engine import Value
-
-    if isinstance(values, Value):
-        raise TypeError(
-            f"{function}: {argument} must be a list of Values, got a single Value "
-            "(write [x], not x)"
-        )
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise TypeError(
-            f"{function}: {argument} must be a list of Values, got {type(values).__name__}"
-        )
-    items = list(values)
-    for i, v in enumerate(items):
-        if not isinstance(v, Value):
-            raise TypeError(f"{function}: {argument}[{i}] must be a Value, got {type(v).__name__}")
-    return items
-
-
 __all__ = [
     "callable_",
     "describe",
@@ -337,7 +335,7 @@ __all__ = [
     "one_of",
     "positive_int",
     "positive_number",
+    "range_broken",
     "real_number",
-    "value_list",
     "whole_number",
 ]

@@ -197,7 +197,6 @@ def train(
     return losses
 
 
-
 def loss_figure(losses: Sequence[float], window: int = LAST) -> Figure:
     """The loss of each step (pale) and its running mean over ``window`` steps.
 

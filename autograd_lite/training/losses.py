@@ -18,8 +18,10 @@ from collections.abc import Iterable, Sequence
 from functools import reduce
 from typing import Any
 
+from .. import softmax
+from ..arguments import value_list
 from ..engine import Value
-from ..support.checks import non_negative_number, real_number, value_list, whole_number
+from ..support.checks import non_negative_number, real_number, whole_number
 
 Prediction = Value | float
 Target = Value | float
@@ -180,11 +182,10 @@ def binary_cross_entropy(
 def cross_entropy(logits: Sequence[Prediction], target: int) -> Value:
     """Softmax cross-entropy of one sample, −log softmax(logits)[target].
 
-    Computed as logsumexp(x) − x_target, with logsumexp folded one logit at a time:
-    s₁ = x₁, then sₖ = sₖ₋₁ + softplus(xₖ − sₖ₋₁) (since log(eˢ + eˣ) = s + log(1 + eˣ⁻ˢ)).
-    softplus never overflows, so logits of ±1000 give exact losses, and the gradient
-    is the exact softmax(x) − onehot(target). No number is read to choose a branch,
-    so the loss compiles.
+    The formula is :func:`autograd_lite.softmax.cross_entropy`'s, log Σ exp(xⱼ − m) + m −
+    x_target with m the largest logit built from the graph's own ops, so logits of ±1000
+    give exact losses, the gradient is softmax(x) − onehot(target), and no number is
+    read to choose a branch, so the loss compiles. Here the logits are checked first.
 
     Args:
         logits: one raw score per class.
@@ -205,10 +206,7 @@ def cross_entropy(logits: Sequence[Prediction], target: int) -> Value:
         number = x._data  # (of a traced logit: the traced sample's, without refusal)
         if not math.isfinite(number):
             raise ValueError(f"cross_entropy: logits must be finite, got {number!r} at logits[{i}]")
-    log_sum = xs[0]
-    for x in xs[1:]:
-        log_sum = log_sum + (x - log_sum).softplus()
-    return log_sum - xs[target]
+    return softmax.cross_entropy(xs, target)
 
 
 def l2(params: Iterable[Value], alpha: float) -> Value:

@@ -14,10 +14,11 @@ optimizer's own state (momentum, Adam's moments and step count) included. A
 diverging run stops at the step that went wrong, instead of silently filling the
 model with nan.
 
-Each optimizer writes its rule once, on numpy vectors of all the weights and their
-gradients (:meth:`Optimizer.update`): ``step()`` gathers them from the Values, and the
-compiled training step (:mod:`autograd_lite.steps`) runs the same rule on the vectors
-it keeps, without a Python loop over the weights.
+Each optimizer writes its rule once, on vectors of all the weights and their
+gradients (:meth:`Optimizer.update`): ``step()`` gathers them from the Values as plain
+Python :class:`~.vectors.Vector` s (no numpy needed: scalar training runs anywhere
+Python does), and the compiled training step (:mod:`.steps`) runs the same rule on the
+numpy arrays it keeps, without a Python loop over the weights.
 """
 
 from __future__ import annotations
@@ -27,10 +28,21 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
+from ..arguments import value_list
 from ..engine import Value
-from ..support.checks import describe, non_negative_number, value_list
+from ..support.checks import describe, non_negative_number
+from . import vectors
+from .vectors import Vector, first_not_finite
+
+
+def _namespace(w: Any) -> Any:
+    """The functions (``sqrt``, ``where`` ...) for ``w``'s kind of vector: numpy's for an
+    array, :mod:`.vectors`' for a Vector."""
+    if isinstance(w, Vector):
+        return vectors
+    import numpy  # the caller holds numpy arrays, so numpy is loaded
+
+    return numpy
 
 
 class Optimizer(ABC):
@@ -74,22 +86,27 @@ class Optimizer(ABC):
     def step(self) -> None:
         """Update every parameter's ``.data`` from its ``.grad`` (each optimizer's rule)."""
         params = self.params
-        w = np.fromiter((p._data for p in params), np.float64, len(params))
-        g = np.fromiter((p.grad for p in params), np.float64, len(params))
+        w = Vector(p._data for p in params)
+        g = Vector(p.grad for p in params)
         for p, x in zip(params, self.update(w, g).tolist(), strict=True):
             p._data = x  # finite floats, checked by update
 
-    def update(self, w: np.ndarray, g: np.ndarray) -> np.ndarray:
-        """The new weights from the weights ``w`` and gradients ``g`` (vectors, params' order).
+    def update(self, w: Any, g: Any) -> Any:
+        """The new weights from the weights ``w`` and gradients ``g`` (vectors in params'
+        order: both numpy arrays, or both :class:`~.vectors.Vector` s).
 
         Advances the optimizer's state (momentum, moments) only if every gradient and
         every new weight is finite; otherwise raises ValueError naming the first bad one.
         """
-        self._check(~np.isfinite(g), "the gradient of parameter {i} is {g!r}", w, g)
-        with np.errstate(all="ignore"):  # overflow and 0/0 are found just below
-            new, state = self._rule(w, g)
+        self._check(first_not_finite(g), "the gradient of parameter {i} is {g!r}", w, g)
+        xp = _namespace(w)
+        if xp is vectors:
+            new, state = self._rule(w, g, xp)
+        else:
+            with xp.errstate(all="ignore"):  # overflow and 0/0 are found just below
+                new, state = self._rule(w, g, xp)
         self._check(
-            ~np.isfinite(new),
+            first_not_finite(new),
             "parameter {i} would become {new!r} (data {w!r}, gradient {g!r})",
             w,
             g,
@@ -99,12 +116,12 @@ class Optimizer(ABC):
         return new
 
     @abstractmethod
-    def _rule(self, w: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, Any]:
-        """This optimizer's update, on vectors: (new weights, new state)."""
+    def _rule(self, w: Any, g: Any, xp: Any) -> tuple[Any, Any]:
+        """This optimizer's update, on vectors: (new weights, new state). ``xp`` holds
+        the functions for their kind (numpy, or :mod:`.vectors`)."""
 
-    def _check(self, bad: np.ndarray, message: str, w: Any, g: Any, new: Any = None) -> None:
-        if bad.any():
-            i = int(np.argmax(bad))
+    def _check(self, i: int | None, message: str, w: Any, g: Any, new: Any = None) -> None:
+        if i is not None:
             numbers_at = {"w": float(w[i]), "g": float(g[i])}
             if new is not None:
                 numbers_at["new"] = float(new[i])
@@ -144,16 +161,17 @@ class SGD(Optimizer):
         super().__init__(params, lr)
         self.momentum = non_negative_number(momentum, "SGD", "momentum", below=1.0)
         self.weight_decay = non_negative_number(weight_decay, "SGD", "weight_decay")
-        self._state = np.zeros(len(self.params))  # Δw(t−1) for each parameter
+        self._state: Any = vectors.zeros(len(self.params))  # Δw(t−1) for each parameter
 
     @property
     def velocity(self) -> list[float]:
         """The last step of each weight, Δw(t−1)."""
         return self._state.tolist()  # type: ignore[no-any-return]
 
-    def _rule(self, w: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, Any]:
+    def _rule(self, w: Any, g: Any, xp: Any) -> tuple[Any, Any]:
         """Move each weight by ``−lr·g + momentum·Δw(t−1)``."""
-        steps = -self.lr * (g + self.weight_decay * w) + self.momentum * self._state
+        previous = xp.asarray(self._state)  # in the kind of vector of w
+        steps = -self.lr * (g + self.weight_decay * w) + self.momentum * previous
         return w + steps, steps
 
     def __repr__(self) -> str:
@@ -198,7 +216,8 @@ class Adam(Optimizer):
         self.eps = non_negative_number(eps, "Adam", "eps")
         self.weight_decay = non_negative_number(weight_decay, "Adam", "weight_decay")
         n = len(self.params)
-        self._state = (0, np.zeros(n), np.zeros(n))  # steps taken, first and second moments
+        # steps taken, first and second moments
+        self._state: Any = (0, vectors.zeros(n), vectors.zeros(n))
 
     @property
     def t(self) -> int:
@@ -215,20 +234,21 @@ class Adam(Optimizer):
         """The running mean of each weight's squared gradient."""
         return self._state[2].tolist()  # type: ignore[no-any-return]
 
-    def _rule(self, w: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, Any]:
+    def _rule(self, w: Any, g: Any, xp: Any) -> tuple[Any, Any]:
         """One Adam update of every weight."""
         beta1, beta2 = self.betas
         t, m, v = self._state
+        m, v = xp.asarray(m), xp.asarray(v)  # in the kind of vector of w
         t += 1
         step_size = self.lr / (1 - beta1**t)
         root_correction = math.sqrt(1 - beta2**t)
         g = g + self.weight_decay * w
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g * g
-        denominator = np.sqrt(v) / root_correction + self.eps
+        denominator = xp.sqrt(v) / root_correction + self.eps
         moved = w - step_size * (m / denominator)
         # 0/0 only when eps is 0 and every gradient so far was 0: no step
-        return np.where(denominator == 0, w, moved), (t, m, v)
+        return xp.where(xp.equal(denominator, 0), w, moved), (t, m, v)
 
     def __repr__(self) -> str:
         return (

@@ -180,8 +180,9 @@ def fit(
             one sample's loss is traced once and replayed on the whole batch with numpy,
             tens to hundreds of times faster, with the same gradients to about 1e-12.
             None (the default) compiles a named loss when the model and loss can be
-            traced and falls back to the scalar engine when they cannot (a loss or model
-            that reads the numbers of its Values, such as ``bce``); True insists (a
+            traced and falls back to the scalar engine when they cannot (a callable loss
+            or a model that reads the numbers of its Values, e.g. with ``if v.data > 0``;
+            every named loss traces); True insists (a
             ``TracingError`` says why it cannot; a callable loss must then average over
             its samples); False always builds the scalar graph.
 

@@ -5,10 +5,13 @@
 * :func:`render` — either of them (or a Value) to an ``.svg`` or ``.png`` file;
 * :func:`plot_decision_boundary`, :func:`plot_history` — matplotlib figures.
 
-Graphs render with system Graphviz where it is installed, else with the
-``graphviz-pure`` package, so they work after a plain ``pip install``: in Jupyter
-they display themselves, and graphviz's own ``.render()`` and ``.pipe()`` work on
-them too. matplotlib is imported only when a plot is made.
+``draw_dot``'s graphs are laid out and drawn in Python, in :mod:`.style`'s look:
+:mod:`.scene` (what is drawn), :mod:`.geometry` (sizes), :mod:`.layered` (where),
+:mod:`.svg` and :mod:`.raster` (SVG; PNG and PDF through matplotlib), :mod:`.dot_source`
+(the same graph as DOT). So they need no program, in Jupyter, in Pyodide, and through
+graphviz's own ``.render()`` and ``.pipe()``. ``draw_model`` needs system Graphviz or
+``graphviz-pure`` (``pip install 'autograd-lite[graphviz]'``). matplotlib is imported
+only when a plot or a PNG is made.
 """
 
 from .drawing import Drawing

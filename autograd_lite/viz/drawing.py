@@ -1,9 +1,12 @@
-"""``Drawing``: a ``graphviz.Digraph`` that renders itself without system Graphviz.
+"""``Drawing``: a ``graphviz.Digraph`` that renders itself without any Graphviz program.
 
 A plain ``graphviz.Digraph`` shown in Jupyter, or asked to ``render()`` or ``pipe()``,
-runs a program called ``dot`` and fails where there is none. A ``Drawing`` goes
-through :mod:`.renderer` instead, which also finds ``graphviz-pure``, so it displays
-and renders anywhere either is installed.
+runs a program called ``dot`` and fails where there is none. A drawing made by
+:func:`draw_dot` keeps its :class:`~.scene.Scene` and draws itself from it in Python:
+SVG by :mod:`.svg`, PNG and PDF by :mod:`.raster` (matplotlib), or a Graphviz program
+when matplotlib is missing. Other drawings (or one changed with ``.node()`` after it
+was made, or asked for another ``engine``) go through :mod:`.renderer`, which finds
+system Graphviz or ``graphviz-pure``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import graphviz  # type: ignore[import-untyped]
 
 from ..support.checks import describe
 from ..support.files import check_target, write_atomically
-from .renderer import RenderError, pipe
+from . import raster, svg
+from .renderer import NoRendererError, RenderError, find_renderers, pipe
+from .scene import Scene
 
 SVG = "image/svg+xml"
 PNG = "image/png"
@@ -105,7 +110,7 @@ class Drawing(graphviz.Digraph):
             RenderError: if the program fails.
         """
         fmt = self._output_format("pipe", format, renderer, formatter, neato_no_op)
-        data = pipe(self.source, fmt, engine=self._layout_program(engine))
+        data = self._image(fmt, self._layout_program(engine), dpi=None)
         return data.decode(encoding) if encoding is not None else data
 
     def render(
@@ -183,8 +188,7 @@ class Drawing(graphviz.Digraph):
                 f"render: outfile {os.fspath(out)!r} is the DOT source's own path; "
                 "pass overwrite_source=True or another outfile"
             )
-        data = pipe(self.source, fmt, dpi=PNG_DPI if fmt == "png" else None,
-                    engine=self._layout_program(engine))  # fmt: skip
+        data = self._image(fmt, self._layout_program(engine))
         out.parent.mkdir(parents=True, exist_ok=True)
         if keep_source:
             self.save(source.name, directory=source.parent)
@@ -238,19 +242,48 @@ class Drawing(graphviz.Digraph):
         return None if chosen in (None, "dot") else str(chosen)
 
     fallback_text: str = ""
+    _scene: Scene | None = None
+    _scene_body = 0  # how many DOT lines the scene wrote: more means .node() was called
+
+    def keep_scene(self, scene: Scene) -> None:
+        """Draw this drawing from ``scene`` (its boxes and arrows, already added as DOT)."""
+        self._scene = scene
+        self._scene_body = len(self.body)
+
+    @property
+    def scene(self) -> Scene | None:
+        """The scene the drawing is drawn from, or None if it is drawn by Graphviz."""
+        if self._scene is not None and len(self.body) == self._scene_body:
+            return self._scene
+        return None
+
+    def _image(self, fmt: str, engine: str | None = None, dpi: int | None = PNG_DPI) -> bytes:
+        """The drawing as ``fmt`` bytes: from the scene in Python where it has one."""
+        scene = self.scene
+        if scene is not None and engine is None:
+            if fmt == "svg":
+                return svg.to_svg(scene).encode("utf-8")
+            try:
+                return raster.to_image(scene, fmt, dpi or raster.PNG_DPI)
+            except raster.RasterUnavailable as e:
+                if not find_renderers():
+                    raise NoRendererError(str(e)) from None
+        return pipe(self.source, fmt, dpi=dpi if fmt == "png" else None, engine=engine)
 
     def to_svg(self) -> str:
-        """The drawing as SVG text.
+        """The drawing as SVG text (for :func:`draw_dot`'s, with no program to run).
 
         Raises:
-            NoRendererError: if no Graphviz program is installed.
+            NoRendererError: for a drawing only Graphviz can draw, if no Graphviz
+                program is installed.
             RenderError: if the program fails.
         """
-        return pipe(self.source, "svg").decode("utf-8")
+        return self._image("svg").decode("utf-8")
 
     def to_png(self) -> bytes:
-        """The drawing as PNG bytes (raises like :meth:`to_svg`)."""
-        return pipe(self.source, "png")
+        """The drawing as PNG bytes (through matplotlib, else Graphviz; raises like
+        :meth:`to_svg`)."""
+        return self._image("png")
 
     def _repr_svg_(self) -> str | None:
         try:

@@ -1,18 +1,18 @@
-"""``draw_dot``: the computation graph behind a Value, as a Graphviz drawing.
+"""``draw_dot``: the computation graph behind a Value, as a drawing.
 
 Each Value becomes a record ``label | data | grad`` and each op a small oval between
 its inputs and its result, so the picture reads like the forward pass, left to right;
-the backward pass runs along the same arrows in reverse. A ``dot`` node (a neuron's
-``w·x + b``) is drawn as the column of its terms ``w1·x1 ... b`` beside ``w·x+b``, each
-weight and its input entering the cell of their term.
+the backward pass runs along the same arrows in reverse. The look is :mod:`.style`'s
+(the Studio's too); the picture is laid out and written in Python (:mod:`.layered`,
+:mod:`.svg`), so no Graphviz program is needed, and the drawing is also a
+``graphviz.Digraph`` whose ``.source`` is the same graph in DOT.
 
 Only ``.data .grad .op .parents .label`` of the Values are read, and the number or
 the parameters of an op that has one (the 2 of ``x * 2``, the exponent of ``x ** 2``).
 
-Leaves are drawn as what they are: a network's parameters (the numbers being learned)
-in green with a bold border and their names, other labelled leaves (inputs) in blue,
-unlabelled ones (most likely constants) dashed and grey. Until a backward pass reaches
-a node, its gradient reads ``grad —``, which is not the same as a gradient of 0.
+Leaves are drawn as what they are (parameters, inputs, constants: see :mod:`.style`).
+Until a backward pass reaches a node, its gradient reads ``grad —``, which is not the
+same as a gradient of 0.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import graphviz  # type: ignore[import-untyped]
-
 from ..support.checks import one_of, positive_int, whole_number
+from . import style
+from .dot_source import add_scene
 from .drawing import Drawing, drawable_text
+from .scene import Scene
 
 DEFAULT_MAX_NODES = 500
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -34,22 +35,14 @@ COLOR_BY = ("sign", "magnitude")
 # Ops whose inputs are not interchangeable: their two in-edges are tagged a and b.
 _ORDERED_OPS = {"-", "/", "**"}
 
-_WHITE = "#ffffff"
-_INPUT = "#e3eefa"  # a labelled leaf: an input
-_PARAMETER = "#dcf0d5"  # a parameter, a number being learned
-_PARAMETER_BORDER = "#2f7d32"
-NOT_REACHED = "—"  # shown for the grad of a node no backward pass has reached
-_OUTPUT = "#fdf0d5"  # the root
-_OP = "#eeeeee"
-_POSITIVE = "#c6dbef"
-_NEGATIVE = "#fcbba1"
-_UNKNOWN = "#d9d9d9"  # a nan gradient
-_HOT = (253, 141, 60)  # full magnitude, orange
-_HIGHLIGHT = "#d62728"
+NOT_REACHED = style.NOT_REACHED  # shown for the grad of a node no backward pass has reached
 
 
 def count_nodes(root: Any, limit: int) -> tuple[list[Any], bool]:
     """The Values ``root`` depends on, found by an iterative walk that stops early.
+
+    (Not the library's topological order: a drawing of too many nodes is refused
+    without walking a graph of millions.)
 
     Args:
         root: a Value.
@@ -131,7 +124,10 @@ def layout_size(root: Any) -> int:
 def _post_order(root: Any) -> list[Any]:
     """Every node after its parents, parents in the order the ops took them.
 
-    Written out in this order, the leaves of ``x*w + b`` come out as x, w, b, which
+    A drawing's own walk, not the library's topological order
+    (:func:`autograd_lite.engine.topological_order`): it reads only ``.parents``, so
+    any micrograd-like node draws, and it keeps each op's parents in order. Written
+    out in this order, the leaves of ``x*w + b`` come out as x, w, b, which
     is the order dot then stacks them in.
     """
     order = []
@@ -211,14 +207,42 @@ def draw_dot(
     fmt = _formatter(precision)
     names = _parameter_names(params)
     _recognise_parameters(nodes, names)
-    fills = _fills(nodes, color_by, names)
+    fills = _fills(nodes, color_by) if color_by is not None else {}
     reached = _reached(nodes)
     if hasattr(highlight, "parents"):  # one Value rather than a collection of them
         highlight = [highlight]
     marked = {id(v) for v in highlight}
     ids = {id(v): f"v{i}" for i, v in enumerate(nodes)}
-    horizontal = rankdir in ("LR", "RL")
-    ports = ("n", "s") if horizontal else ("w", "e")
+
+    scene = Scene(rankdir=rankdir, title="computation graph")
+    for v in _post_order(root):
+        name = ids[id(v)]
+        text = names.get(id(v)) or v.label
+        fields = [drawable_text(text, "draw_dot")] if text else []
+        fields.append(f"data {fmt(v.data)}")
+        if show_grads:
+            fields.append(f"grad {fmt(v.grad) if id(v) in reached else style.NOT_REACHED}")
+        kind = style.leaf_kind(id(v) in names, bool(v.parents), v.label)
+        fill = fills.get(id(v), style.WHITE) if color_by is not None else None
+        scene.boxes.append(style.value_box(name, fields, kind, output=v is root, fill=fill,
+                                           highlighted=id(v) in marked))  # fmt: skip
+        if not v.parents:
+            continue
+        op = f"{name}op"
+        n = len(v.parents)
+        if v.op == "dot" and n > 1:
+            scene.boxes.append(style.terms_box(op, n // 2, n % 2 == 1))
+        else:
+            scene.boxes.append(style.op_box(op, _op_text(v, fmt)))
+        scene.arrows.append(style.op_arrow(op, name))
+        ordered = v.op in _ORDERED_OPS and n == 2
+        for k, parent in enumerate(v.parents):
+            port: int | None
+            if v.op == "dot" and n > 1:
+                port, tag = style.term_of(k, n), ""
+            else:  # a enters the op from one side and b from the other, each tagged
+                port, tag = (k, "ab"[k]) if ordered else (None, "")
+            scene.arrows.append(style.input_arrow(ids[id(parent)], op, port=port, head_label=tag))
 
     g = Drawing(
         name="computation graph",
@@ -232,80 +256,16 @@ def draw_dot(
         node_attr={"fontname": "Helvetica", "fontsize": "11", "height": "0.3"},
         edge_attr={
             "arrowsize": "0.6",
-            "color": "#555555",
+            "color": style.EDGE,
             "fontname": "Helvetica",
             "labelfontsize": "9",
             "labeldistance": "1.3",
         },
     )
     g.fallback_text = repr(root)
-    for v in _post_order(root):
-        name = ids[id(v)]
-        text = names.get(id(v)) or v.label
-        fields = [_escape(drawable_text(text, "draw_dot"))] if text else []
-        fields.append(f"data {fmt(v.data)}")
-        if show_grads:
-            fields.append(f"grad {fmt(v.grad) if id(v) in reached else NOT_REACHED}")
-        label = " | ".join(fields)
-        attrs = {"shape": "record", "style": "filled", "fillcolor": fills.get(id(v), _WHITE)}
-        if id(v) in names:
-            attrs.update(color=_PARAMETER_BORDER, penwidth="2")
-        elif not v.parents and not v.label:  # most likely a constant, Value(2.0)
-            attrs["style"] = "filled,dashed"
-            attrs["fontcolor"] = "#555555"
-        if v is root:
-            attrs["penwidth"] = "1.5"
-        if id(v) in marked:
-            attrs.update(color=_HIGHLIGHT, penwidth="2.5")
-        g.node(name, graphviz.nohtml(f"{{ {label} }}" if horizontal else label), **attrs)
-        if v.op == "dot" and len(v.parents) > 1:
-            _draw_dot_op(g, v, name, ids, horizontal)
-        elif v.parents:
-            op = f"{name}op"
-            g.node(
-                op,
-                _op_text(v, fmt).replace("\\", "\\\\"),
-                shape="ellipse",
-                style="filled",
-                fillcolor=_OP,
-                fontsize="10",
-                width="0.3",
-                height="0.25",
-                margin="0.03,0.01",
-            )
-            g.edge(op, name)
-            ordered = v.op in _ORDERED_OPS and len(v.parents) == 2
-            for k, parent in enumerate(v.parents):
-                # a enters the op from one side and b from the other, each tagged
-                extra = {"headlabel": "ab"[k], "headport": ports[k]} if ordered else {}
-                g.edge(ids[id(parent)], op, **extra)
+    add_scene(g, scene)
+    g.keep_scene(scene)
     return g
-
-
-def _draw_dot_op(g: Drawing, v: Any, name: str, ids: dict[int, str], horizontal: bool) -> None:
-    """A dot node's op as a column of its terms, ``w1·x1``, ``w2·x2``, ..., ``b``, with the
-    total ``w·x+b`` beside it: w_i and x_i both enter the cell of term i, so the drawing
-    shows which weight multiplies which input (and the local derivatives: ∂/∂w_i = x_i)."""
-    parents = v.parents
-    k = len(parents) // 2
-    bias = len(parents) % 2 == 1
-    cells = [f"<t{i}> w{i + 1}·x{i + 1}" for i in range(k)] + (["<b> b"] if bias else [])
-    op = f"{name}op"
-    total = "w·x+b" if bias else "w·x"
-    side = "w" if horizontal else "n"  # where the edges come in
-    g.node(
-        op,
-        graphviz.nohtml(f"{{ {{ {' | '.join(cells)} }} | {total} }}"),
-        shape="record",
-        style="filled,rounded",
-        fillcolor=_OP,
-        fontsize="9",
-        height="0.2",
-    )
-    g.edge(op, name)
-    for i, parent in enumerate(parents):
-        cell = f"t{i % k}" if i < 2 * k else "b"
-        g.edge(ids[id(parent)], f"{op}:{cell}:{side}")
 
 
 def _op_text(v: Any, fmt: Callable[[float], str]) -> str:
@@ -347,15 +307,6 @@ def mimebundle(root: Any, include: Any = None, exclude: Any = None) -> dict[str,
 def _formatter(precision: int) -> Any:
     spec = f".{precision}g"
     return lambda x: format(float(x), spec)
-
-
-def _escape(text: str) -> str:
-    """Text made safe for a record label, where ``{ } | < >`` have meanings and Graphviz
-    decodes entities (``&amp;`` would be drawn as ``&``): the label is drawn as typed."""
-    out = str(text).replace("\\", "\\\\").replace("&", "&amp;").replace("\n", " ")
-    for ch in "{}|<>":
-        out = out.replace(ch, "\\" + ch)
-    return out
 
 
 def _parameter_names(params: Any) -> dict[int, str]:
@@ -418,17 +369,12 @@ def _reached(nodes: list[Any]) -> set[int]:
     return reached
 
 
-def _fills(nodes: list[Any], color_by: str | None, parameters: dict[int, str]) -> dict[int, str]:
-    """The fill colour of each node (by id) that is not plain white."""
-    if color_by is None:
-        fills = {id(v): _INPUT for v in nodes if not v.parents and v.label}
-        fills.update((id(v), _PARAMETER) for v in nodes if id(v) in parameters)
-        fills[id(nodes[0])] = _OUTPUT
-        return fills
+def _fills(nodes: list[Any], color_by: str) -> dict[int, str]:
+    """The fill colour of each node (by id) that is not plain white, by its gradient."""
     grads = [float(v.grad) for v in nodes]
     if color_by == "sign":
         return {
-            id(v): _UNKNOWN if math.isnan(g) else _POSITIVE if g > 0 else _NEGATIVE
+            id(v): style.UNKNOWN if math.isnan(g) else style.POSITIVE if g > 0 else style.NEGATIVE
             for v, g in zip(nodes, grads, strict=True)
             if g != 0
         }
@@ -437,7 +383,7 @@ def _fills(nodes: list[Any], color_by: str | None, parameters: dict[int, str]) -
     fills = {}
     for v, g in zip(nodes, grads, strict=True):
         if math.isnan(g):
-            fills[id(v)] = _UNKNOWN
+            fills[id(v)] = style.UNKNOWN
         elif g != 0:
             # sqrt so that small gradients still show next to a large one
             share = 1.0 if math.isinf(g) or top == 0 else math.sqrt(abs(g) / top)
@@ -447,5 +393,5 @@ def _fills(nodes: list[Any], color_by: str | None, parameters: dict[int, str]) -
 
 def _blend(share: float) -> str:
     """White mixed with orange, ``share`` of the way (0..1)."""
-    r, g, b = (round(255 + (c - 255) * share) for c in _HOT)
+    r, g, b = (round(255 + (c - 255) * share) for c in style.HOT)
     return f"#{r:02x}{g:02x}{b:02x}"

@@ -4,7 +4,11 @@ The ``graphviz`` Python package only writes DOT text; a program does the layout.
 Two kinds are looked for, in this order:
 
 1. a system Graphviz ``dot`` (Debian's or Homebrew's package): SVG, PNG and PDF;
-2. ``graphviz-pure`` (``pip install graphviz-pure``): one static binary, SVG and PNG.
+2. ``graphviz-pure`` (``pip install 'autograd-lite[graphviz]'``): one static binary,
+   SVG and PNG.
+
+:func:`draw_dot`'s drawings need neither (see :mod:`.layered`); these programs draw
+:func:`draw_model`'s and any other graphviz graph.
 
 ``graphviz-pure`` is found through its installed files and next to the running
 Python, not through ``PATH`` alone, so it works from a virtual environment that was
@@ -23,8 +27,8 @@ from importlib import metadata
 from pathlib import Path
 
 FIX = (
-    "`pip install graphviz-pure` (no root needed) or install the Graphviz system package "
-    "(`apt install graphviz`, `brew install graphviz`)"
+    "`pip install 'autograd-lite[graphviz]'` (graphviz-pure, no root needed) or install the "
+    "Graphviz system package (`apt install graphviz`, `brew install graphviz`)"
 )
 
 _EXE = ".exe" if os.name == "nt" else ""
