@@ -4,13 +4,15 @@ The compiled functions of :mod:`autograd_lite.compiler` replay a graph on arrays
 shape ``(n,)``, element ``i`` belonging to sample ``i``. Everything they need of a
 primitive is in its row of the table (:mod:`autograd_lite.primitives`): its forward on
 arrays, its domain predicate (the same one the float forward checks) and its local
-derivative formulas, which are evaluated here with :class:`NumpyOps`, the array version
-of the few functions a formula may call. This module only binds them to numpy:
+derivative formulas, which are evaluated with ``NUMPY_OPS``, the array version of the
+few functions a formula may call (it sits beside the other two in the table's
+module). This module only binds them to numpy:
 
 * :func:`batched` is a row's array forward, raising where the domain predicate finds
   a sample outside the domain, with the row's own error (same type and message as
   the scalar engine's) plus the sample's row;
-* :class:`NumpyOps` serves the derivative formulas.
+* :data:`~autograd_lite.primitives.NUMPY_OPS` (in the table's module) serves the derivative
+  formulas.
 
 Everything else follows the float forward too: ``exp(800)`` is ``inf``, sigmoid and
 tanh saturate without overflow, nan passes through.
@@ -28,61 +30,10 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from .primitives import SIGMOID, Primitive
+from .primitives import Primitive
 
 Array = np.ndarray
 Operand = Any  # an array of shape (n,), or a float shared by every sample
-
-# --- the numpy namespace the derivative formulas are evaluated with --------------
-
-
-class NumpyOps:
-    """The functions a derivative formula may call, on arrays (like ``FloatOps``)."""
-
-    sin = staticmethod(np.sin)
-    cos = staticmethod(np.cos)
-    log = staticmethod(np.log)
-    exp = staticmethod(np.exp)
-    tanh = staticmethod(np.tanh)
-    sqrt = staticmethod(np.sqrt)
-
-    @staticmethod
-    def sigmoid(x: Operand) -> Operand:
-        """1 / (1 + e^-x) without overflow, as ``FloatOps.sigmoid``."""
-        return SIGMOID.array(np, x)
-
-    @staticmethod
-    def div(a: Operand, b: Operand) -> Operand:
-        """a / b; ±inf at b == 0 (nan for 0/0), as ``FloatOps.div``."""
-        return np.divide(a, b)
-
-    @staticmethod
-    def pow(a: Operand, b: Operand) -> Operand:
-        """a ** b; +inf at 0 ** negative and ±inf on overflow, as ``FloatOps.pow``."""
-        out = np.power(a, b)
-        singular = (a == 0) & (b < 0)  # numpy gives -inf for (-0.0) ** -1; floats give inf
-        return np.where(singular, np.inf, out) if np.any(singular) else out
-
-    @staticmethod
-    def mul_log(out: Operand, base: Operand) -> Operand:
-        """out * ln(base), taken as 0 where out is 0 (the base-0 case of x ** y)."""
-        return np.where(out == 0, 0.0, out * np.log(base))
-
-    @staticmethod
-    def step(x: Operand, below: float = 0.0) -> Operand:
-        """1 where x > 0, else ``below`` (nan counts as not > 0, as for floats)."""
-        if below == 0:
-            return np.greater(x, 0).astype(np.float64)
-        return np.where(x > 0, 1.0, below)
-
-    @staticmethod
-    def sign(x: Operand) -> Operand:
-        """1, -1 or 0, with 0 for nan (np.sign would give nan)."""
-        return np.where(x > 0, 1.0, np.where(x < 0, -1.0, 0.0))
-
-
-NUMPY_OPS = NumpyOps
-
 
 # --- forwards ---------------------------------------------------------------------
 

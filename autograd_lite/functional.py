@@ -7,88 +7,20 @@ from collections.abc import Callable, Sequence
 from typing import Literal, overload
 
 from .arguments import value_list
-from .engine import Number, Operand, Value, as_values, gradients, recording, topological_order
-from .primitives import FLOAT_OPS, WithNumber
+from .engine import Number, Value, as_values, gradients, recording, topological_order
+from .primitives import VALUE_OPS, WithNumber
 from .support.checks import callable_, non_negative_number, positive_number, real_numbers
 
 # --- derivatives as graphs, for higher order -------------------------------------------
-
-
-class ValueOps:
-    """The functions a derivative formula may call, on Values (for higher order).
-
-    The table's formulas (:mod:`autograd_lite.primitives`) call these through their
-    ``ops`` argument; with floats they are :class:`~autograd_lite.primitives.FloatOps`.
-    At a singular point (sqrt'(0), 0 ** negative) the derivative is a constant inf,
-    which has no derivative of its own, so there they return a float. They read the
-    numbers through ``_data``, so that a traced function may take gradients too (the
-    branch is then frozen at the traced sample; see :mod:`autograd_lite.compiler`).
-    """
-
-    @staticmethod
-    def sin(x: Value) -> Value:
-        return x.sin()
-
-    @staticmethod
-    def cos(x: Value) -> Value:
-        return x.cos()
-
-    @staticmethod
-    def log(x: Value) -> Value:
-        return x.log()
-
-    @staticmethod
-    def sigmoid(x: Value) -> Value:
-        return x.sigmoid()
-
-    @staticmethod
-    def exp(x: Value) -> Value:
-        return x.exp()
-
-    @staticmethod
-    def tanh(x: Value) -> Value:
-        return x.tanh()
-
-    @staticmethod
-    def sqrt(x: Value) -> Value:
-        return x.sqrt()
-
-    @staticmethod
-    def div(a: Operand, b: Value) -> Value | float:
-        if b._data == 0:  # a singular point (sqrt'(0)): the derivative is a constant inf
-            return FLOAT_OPS.div(float(a), 0.0)
-        return a / b
-
-    @staticmethod
-    def pow(a: Value, b: Operand) -> Value | float:
-        exponent = float(b)
-        if a._data == 0 and exponent <= 0:  # singular at a zero base: constant
-            return FLOAT_OPS.pow(0.0, exponent)
-        return a**b
-
-    @staticmethod
-    def mul_log(out: Value, base: Value) -> Value | float:
-        return 0.0 if out._data == 0 else out * base.log()
-
-    @staticmethod
-    def step(x: Value, below: float = 0.0) -> float:
-        return FLOAT_OPS.step(x._data, below)
-
-    @staticmethod
-    def sign(x: Value) -> float:
-        return FLOAT_OPS.sign(x._data)
-
-
-VALUE_OPS = ValueOps
-
 
 def gradient_graph(root: Value, seed: Value) -> dict[Value, Value]:
     """d root / d node × seed for every node root depends on, each a Value built as a graph.
 
     The reverse pass of :func:`~autograd_lite.engine.reference_gradients`, but each local
     derivative is the primitive's own formula evaluated on the graph's nodes (with
-    :class:`ValueOps`) instead of the float the forward pass recorded, so every
-    gradient is itself a graph that can be differentiated again, to any order.
+    :data:`~autograd_lite.primitives.VALUE_OPS`) instead of the float the forward pass
+    recorded, so every gradient is itself a graph that can be differentiated again, to
+    any order.
     """
     buffer: dict[Value, Value] = {root: seed}
     with recording(True):

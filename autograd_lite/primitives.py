@@ -15,17 +15,18 @@ Most ops take one or two inputs. Two take any number: ``dot`` (a neuron's
 ``out``, as one argument list.
 
 The local derivatives are written with ordinary operators and the few functions of
-the namespace ``ops``. Called with floats and :data:`FLOAT_OPS` they give the numbers
-that drive the fast first-order backward pass; called with the graph's own ``Value``
-nodes and :data:`~autograd_lite.functional.VALUE_OPS` they build the derivative as a
-new graph (higher order); called with numpy arrays and
-:data:`~autograd_lite.array_ops.NUMPY_OPS` they run a whole batch (the compiler).
+the namespace ``ops``, of which this module has three, side by side: called with
+floats and :data:`FLOAT_OPS` the formulas give the numbers that drive the fast
+first-order backward pass; called with the graph's own ``Value`` nodes and
+:data:`VALUE_OPS` they build the derivative as a new graph (higher order); called with
+numpy arrays and ``NUMPY_OPS`` they run a whole batch (the compiler).
 Forward mode (:mod:`autograd_lite.forward`) sums the same numbers the other way.
 
 Adding a built-in op is one row here: the engine generates its ``Value`` method from
 the row's text, and ``Dual`` (forward mode) gets a one-line method that applies the
-same row (``Dual.exp``); the engine never names an op. A learner adds one from outside with ``ag.primitive``
-(:mod:`autograd_lite.custom_ops`), which makes a row of the same kind.
+same row (``Dual.exp``); the engine never names an op. A learner adds one from
+outside with ``ag.primitive`` (:mod:`autograd_lite.custom_ops`), which makes a row of
+the same kind.
 """
 
 from __future__ import annotations
@@ -347,6 +348,132 @@ class FloatOps:
 
 
 FLOAT_OPS = FloatOps
+
+
+class ValueOps:
+    """The functions a derivative formula may call, on Values (for higher order).
+
+    Each calls the Value's own method or operator, so this namespace needs no import of
+    the engine.
+    At a singular point (sqrt'(0), 0 ** negative) the derivative is a constant inf,
+    which has no derivative of its own, so there they return a float. They read the
+    numbers through ``_data``, so that a traced function may take gradients too (the
+    branch is then frozen at the traced sample; see :mod:`autograd_lite.compiler`).
+    """
+
+    @staticmethod
+    def sin(x: Any) -> Any:
+        return x.sin()
+
+    @staticmethod
+    def cos(x: Any) -> Any:
+        return x.cos()
+
+    @staticmethod
+    def log(x: Any) -> Any:
+        return x.log()
+
+    @staticmethod
+    def sigmoid(x: Any) -> Any:
+        return x.sigmoid()
+
+    @staticmethod
+    def exp(x: Any) -> Any:
+        return x.exp()
+
+    @staticmethod
+    def tanh(x: Any) -> Any:
+        return x.tanh()
+
+    @staticmethod
+    def sqrt(x: Any) -> Any:
+        return x.sqrt()
+
+    @staticmethod
+    def div(a: Any, b: Any) -> Any:
+        if b._data == 0:  # a singular point (sqrt'(0)): the derivative is a constant inf
+            return FLOAT_OPS.div(float(a), 0.0)
+        return a / b
+
+    @staticmethod
+    def pow(a: Any, b: Any) -> Any:
+        exponent = float(b)
+        if a._data == 0 and exponent <= 0:  # singular at a zero base: constant
+            return FLOAT_OPS.pow(0.0, exponent)
+        return a**b
+
+    @staticmethod
+    def mul_log(out: Any, base: Any) -> Any:
+        return 0.0 if out._data == 0 else out * base.log()
+
+    @staticmethod
+    def step(x: Any, below: float = 0.0) -> float:
+        return FLOAT_OPS.step(x._data, below)
+
+    @staticmethod
+    def sign(x: Any) -> float:
+        return FLOAT_OPS.sign(x._data)
+
+
+VALUE_OPS = ValueOps
+
+
+@lru_cache(maxsize=1)
+def _numpy_ops() -> type:
+    """The array namespace, made on first use so that the table itself needs no numpy."""
+    import numpy as np
+
+    class NumpyOps:
+        """The functions a derivative formula may call, on arrays (like ``FloatOps``)."""
+
+        sin = staticmethod(np.sin)
+        cos = staticmethod(np.cos)
+        log = staticmethod(np.log)
+        exp = staticmethod(np.exp)
+        tanh = staticmethod(np.tanh)
+        sqrt = staticmethod(np.sqrt)
+
+        @staticmethod
+        def sigmoid(x: Any) -> Any:
+            """1 / (1 + e^-x) without overflow, as ``FloatOps.sigmoid``."""
+            return SIGMOID.array(np, x)
+
+        @staticmethod
+        def div(a: Any, b: Any) -> Any:
+            """a / b; ±inf at b == 0 (nan for 0/0), as ``FloatOps.div``."""
+            return np.divide(a, b)
+
+        @staticmethod
+        def pow(a: Any, b: Any) -> Any:
+            """a ** b; +inf at 0 ** negative and ±inf on overflow, as ``FloatOps.pow``."""
+            out = np.power(a, b)
+            singular = (a == 0) & (b < 0)  # numpy gives -inf for (-0.0) ** -1; floats give inf
+            return np.where(singular, np.inf, out) if np.any(singular) else out
+
+        @staticmethod
+        def mul_log(out: Any, base: Any) -> Any:
+            """out * ln(base), taken as 0 where out is 0 (the base-0 case of x ** y)."""
+            return np.where(out == 0, 0.0, out * np.log(base))
+
+        @staticmethod
+        def step(x: Any, below: float = 0.0) -> Any:
+            """1 where x > 0, else ``below`` (nan counts as not > 0, as for floats)."""
+            if below == 0:
+                return np.greater(x, 0).astype(np.float64)
+            return np.where(x > 0, 1.0, below)
+
+        @staticmethod
+        def sign(x: Any) -> Any:
+            """1, -1 or 0, with 0 for nan (np.sign would give nan)."""
+            return np.where(x > 0, 1.0, np.where(x < 0, -1.0, 0.0))
+
+    return NumpyOps
+
+
+def __getattr__(name: str) -> Any:
+    if name == "NUMPY_OPS":  # numpy is imported here, when the compiler first asks
+        return _numpy_ops()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- forwards that need more than one expression -------------------------------

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..array_ops import NUMPY_OPS, batched
-from ..primitives import DOT, Primitive
+from ..array_ops import batched
+from ..primitives import DOT, NUMPY_OPS, Primitive
 from .tape import Instruction, Tape, same_primitive
 
 __all__ = ["Dense", "Map", "find_blocks"]

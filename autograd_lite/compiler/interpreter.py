@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..array_ops import NUMPY_OPS, batched
-from ..primitives import FLOAT_OPS, Primitive
+from ..array_ops import batched
+from ..primitives import FLOAT_OPS, NUMPY_OPS, Primitive
 from .fusion import Dense, Map, Matrices, find_blocks
 from .tape import Tape
 

@@ -46,8 +46,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..array_ops import NUMPY_OPS, domain_error
-from ..primitives import DOT, Primitive
+from ..array_ops import domain_error
+from ..primitives import DOT, NUMPY_OPS, Primitive
 from .tape import Instruction, Tape
 
 __all__ = ["LevelProgram"]
