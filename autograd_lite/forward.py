@@ -255,6 +255,33 @@ class Dual:
         """The value, as a float."""
         return self.value
 
+    # The conversions of Value, on the value (the tangent is dropped, as by float()).
+
+    def __format__(self, spec: str) -> str:
+        """``f"{d:.3f}"`` formats the value; a bare ``f"{d}"`` is ``repr(d)``.
+
+        >>> f"{Dual(2 / 3, 1.0):.3f}"
+        '0.667'
+        """
+        return format(self.value, spec) if spec else repr(self)
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        """``round(d)`` is an int and ``round(d, n)`` a float, of the value."""
+        return round(self.value) if ndigits is None else round(self.value, ndigits)
+
+    def __int__(self) -> int:
+        """``int(d)``: the value truncated toward zero, as ``int(2.7)`` is 2."""
+        return int(self.value)
+
+    def __trunc__(self) -> int:
+        return self.value.__trunc__()
+
+    def __floor__(self) -> int:
+        return self.value.__floor__()
+
+    def __ceil__(self) -> int:
+        return self.value.__ceil__()
+
     def __repr__(self) -> str:
         return f"Dual(value={self.value!r}, tangent={self.tangent!r})"
 

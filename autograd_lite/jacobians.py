@@ -33,7 +33,7 @@ from typing import TypeAlias
 
 from .arguments import Number, call, input_leaves, point_of, same_length
 from .engine import Value
-from .forward import jvp, push_forward
+from .forward import push_forward
 from .functional import grad
 from .support.checks import real_number, real_numbers
 
@@ -70,8 +70,13 @@ def vjp(fn: Fn, xs: Sequence[Number]) -> tuple[float | list[float], Pullback]:
         >>> pullback([1.0, 0.0]), pullback([0.0, 1.0]), pullback([1.0, 10.0])
         ([3.0, 2.0], [1.0, 1.0], [13.0, 12.0])
     """
-    inputs = input_leaves(point_of(xs, "vjp"))
-    outputs, many = call(fn, inputs, "vjp")
+    return _vjp(fn, xs, "vjp")
+
+
+def _vjp(fn: Fn, xs: Sequence[Number], who: str) -> tuple[float | list[float], Pullback]:
+    """:func:`vjp`, its errors about ``fn`` and ``xs`` naming ``who`` (the function called)."""
+    inputs = input_leaves(point_of(xs, who))
+    outputs, many = call(fn, inputs, who)
 
     def pullback(cotangent: Number | Sequence[Number]) -> list[float]:
         weights = _cotangent(cotangent, len(outputs), many)
@@ -139,6 +144,8 @@ def jacobian(
 
     Raises:
         ValueError: for a mode other than the two.
+        TypeError, ValueError: naming ``jacobian``, for a bad ``fn`` (one that returns
+            no Values) or ``xs``.
 
     Example:
         >>> f = lambda v: [v[0] * v[1], v[0] + v[1], v[0].exp()]
@@ -149,17 +156,25 @@ def jacobian(
     """
     if mode not in ("forward", "reverse"):
         raise ValueError(f"jacobian: mode must be 'forward' or 'reverse', got {mode!r}")
-    point = point_of(xs, "jacobian")
-    n = len(point)
     if mode == "reverse":
-        out, pullback = vjp(fn, point)
+        out, pullback = _vjp(fn, xs, "jacobian")
         if not isinstance(out, list):
             return pullback(1.0)
         return [pullback(_one_hot(i, len(out))) for i in range(len(out))]
-    columns = [jvp(fn, point, _one_hot(j, n))[1] for j in range(n)]
+    point = point_of(xs, "jacobian")
+    columns = [_jvp_column(fn, point, j, "jacobian") for j in range(len(point))]
     if not isinstance(columns[0], list):
         return [float(c) for c in columns]  # type: ignore[arg-type]
     return [list(row) for row in zip(*columns, strict=True)]  # type: ignore[call-overload]
+
+
+def _jvp_column(fn: Fn, point: list[float], j: int, who: str) -> float | list[float]:
+    """Column ``j`` of the Jacobian: :func:`~autograd_lite.jvp` along e_j, its errors
+    about ``fn`` naming ``who``."""
+    inputs = input_leaves(point)
+    outputs, many = call(fn, inputs, who)
+    swept = push_forward(outputs, dict(zip(inputs, _one_hot(j, len(point)), strict=True)))
+    return [swept[out] for out in outputs] if many else swept[outputs[0]]
 
 
 def hvp(

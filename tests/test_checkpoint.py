@@ -225,13 +225,17 @@ def test_a_save_error_names_the_users_path_not_the_temporary_file(tmp_path):
     with pytest.raises(FileNotFoundError) as info:
         nn.MLP(2, [2, 1]).save(path)
     assert str(path) in str(info.value) and ".tmp" not in str(info.value)
-    folder = tmp_path / "m2.json"  # the rename fails: a non-empty folder is in the way
+    folder = tmp_path / "m2.json"  # a folder in the way is refused before any work
     folder.mkdir()
     (folder / "x").write_text("")
-    with pytest.raises(OSError) as info:
+    with pytest.raises(ValueError, match="it is a folder") as info:
         nn.MLP(2, [2, 1]).save(folder)
     assert str(folder) in str(info.value) and ".tmp" not in str(info.value)
     assert sorted(os.listdir(tmp_path)) == ["m2.json"]
+    (folder / "x").unlink()  # an empty folder too
+    with pytest.raises(ValueError, match="it is a folder"):
+        nn.MLP(2, [2, 1]).save(folder)
+    assert folder.is_dir()
 
 
 def test_load_refuses_a_device_without_reading_it():

@@ -131,6 +131,7 @@ def test_batch_seed_and_the_progress_bar(tmp_path):
         (["--steps", "0"], "--steps: must be at least 1, got 0"),
         (["--steps", "many"], "--steps: expected a whole number, got 'many'"),
         (["--batch", "-2"], "--batch: must be at least 1, got -2"),
+        (["--batch", "1025"], "--batch: must be at most 1024, got 1025"),
         (["--seed", "-1"], "--seed: must be at least 0, got -1"),
         (["--temperature", "0"], "--temperature: must be a finite number above 0, got 0"),
         (["--temperature", "warm"], "--temperature: expected a number, got 'warm'"),

@@ -276,7 +276,7 @@ def test_value_and_grad_of_a_many_output_function_needs_output():
         compiled.value_and_grad(np.ones((2, 1)))
     loss, outputs = compiled.value_and_grad(np.ones((2, 1)), output=1)
     assert loss == 3.0 and outputs.shape == (2, 2) and w.grad == 3.0
-    with pytest.raises(ValueError, match="output must be in"):
+    with pytest.raises(ValueError, match="value_and_grad: output must be at most 1, got 2"):
         compiled.value_and_grad(np.ones((2, 1)), output=2)
     with pytest.raises(ValueError, match="reduction"):
         compiled.value_and_grad(np.ones((2, 1)), reduction="max", output=0)

@@ -27,11 +27,11 @@ A graph's page and widget expose ``window.autogradLiteStudio`` with ``steps()``,
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine import Value, topological_order
+from ..support.checks import finite_number
 from . import layout, page, views
 from .groups import check_model, network_names
 from .recording import MAX_NODES, Recording, record
@@ -116,7 +116,8 @@ class Studio:
 
         Raises:
             TypeError: if ``path`` is not a str or a Path.
-            ValueError: if the folder does not exist.
+            ValueError: if the folder does not exist, or ``path`` is empty, a folder,
+                a named pipe, a device or a socket (or a link to one).
         """
         recording, shown = self.recording.to_json(), self._views_json()
         return page.save_html(path, lambda: page.page_html(recording, shown, self.title))
@@ -136,21 +137,18 @@ class Studio:
             value: its new value, a finite number.
 
         Raises:
+            TypeError: if ``value`` is not a number (a str, None, a bool).
             ValueError: if ``node_id`` is not a leaf's id, ``value`` is not a finite
-                number, or an op refuses the new value (``log`` of a negative number).
+                number (nan, inf, an int too large for a float), or an op refuses the
+                new value (``log`` of a negative number).
         """
         ids = {node["id"]: k for k, node in enumerate(self.recording.nodes)}
         if node_id not in ids or self.recording.nodes[ids[node_id]]["parents"]:
             raise ValueError(f"set_leaf: node_id must be the id of a leaf, got {node_id!r}")
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise ValueError(f"set_leaf: value must be a finite number, got {value!r}")
+        number = finite_number(value, "set_leaf", "value")
         index = ids[node_id]
         old = topological_order(self.output)[index]
-        new_output = replay(self.output, {index: float(value)})
+        new_output = replay(self.output, {index: number})
         new = topological_order(new_output)[index]
         original = next((o for o, n in self._stand_ins.items() if n is old), old)
         before = self._stand_ins.get(original)

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..support.files import write_atomically
+from ..support.files import check_target, write_atomically
 
 
 def static_text(name: str) -> str:
@@ -101,15 +101,16 @@ def save_html(path: str | Path, make_text: Callable[[], str]) -> Path:
 
     Raises:
         TypeError: if ``path`` is not a str or a Path.
-        ValueError: if ``path``'s folder does not exist.
+        ValueError: if ``path`` is empty, holds a NUL, is a folder, a named pipe, a
+            device or a socket (or links to one), or its folder does not exist.
     """
     if not isinstance(path, str | Path):
         raise TypeError(f"save_html: path must be a str or Path, got {type(path).__name__}")
-    target = Path(path)
+    target = check_target(path, "save_html")
     if not target.parent.is_dir():
         raise ValueError(f"save_html: the folder of path {str(path)!r} does not exist")
     text = make_text()
-    write_atomically(target, lambda f: f.write(text))
+    write_atomically(target, lambda f: f.write(text), function="save_html")
     return target
 
 

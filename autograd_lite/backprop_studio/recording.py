@@ -23,6 +23,7 @@ from typing import Any
 
 from ..engine import Value, gradients, topological_order
 from ..explain import Explanation
+from ..viz.drawing import drawable_text
 from . import orders
 
 MAX_NODES = 5_000  # beyond this the steps alone make a page of many megabytes
@@ -170,8 +171,14 @@ def _names(
 ) -> dict[Value, str]:
     """What the studio calls each node: its label, else a given name, else its id
     (``n3``), the same id that the drawing and ``state()`` use, so that a step, the
-    chain-rule panel and the automation hook all name a node alike."""
-    return {node: node.label or given.get(node) or ids[node] for node in order}
+    chain-rule panel and the automation hook all name a node alike.
+
+    A label the page cannot show (bytes, a NUL, a lone surrogate) is refused by
+    :func:`~autograd_lite.viz.drawing.drawable_text`, naming the studio and the label."""
+    return {
+        node: drawable_text(node.label, "studio") if node.label else given.get(node) or ids[node]
+        for node in order
+    }
 
 
 def op_text(node: Value) -> str:

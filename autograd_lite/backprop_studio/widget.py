@@ -54,7 +54,7 @@ def make_widget(
         if isinstance(content, dict) and content.get("type") == "set_leaf":
             try:
                 on_set_leaf(str(content.get("id")), content.get("value"))  # type: ignore[arg-type]
-            except ValueError as e:  # a value outside an op's domain: say so on the widget
+            except (TypeError, ValueError) as e:  # a bad value, or one outside an op's domain
                 widget.send({"type": "error", "text": str(e)})
 
     widget.on_msg(handle)

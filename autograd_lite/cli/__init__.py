@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from .shell import BROKEN_PIPE, USAGE_ERROR, CommandError, Parser, one_line
+from .shell import BROKEN_PIPE, INTERRUPTED, USAGE_ERROR, CommandError, Parser, one_line
 
 # subcommand name -> (module that implements it, one-line help)
 SUBCOMMANDS = {
@@ -42,7 +42,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Ctrl-C ends any command with one line on stderr and status 130; the commands
+    leave no half-written file (see :mod:`autograd_lite.support.files`) and no empty
+    folder they made (see :mod:`.output`).
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("autograd-lite: interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args, unknown = build_parser().parse_known_args(argv)
     if unknown:  # reported by the subcommand's parser, so the message names it
         message = f"unrecognized arguments: {' '.join(unknown)}"

@@ -17,8 +17,10 @@ from pathlib import Path
 from .. import compiler, nn
 from ..support.files import write_atomically
 from ..training import data, optim, train
+from .output import output_folder
 from .shell import CommandError, whole_number
 
+OUTPUTS = ("model.json", "decision_boundary.png", "loss_curve.png")
 HIDDEN = [16, 16, 1]
 L2 = 1e-4
 LR_START, LR_END = 1.0, 0.1
@@ -66,15 +68,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train, report and write the files; returns the exit status (0).
 
+    The output folder is made and checked before training, and removed again if the
+    run fails or is interrupted before it wrote anything (see :mod:`.output`).
+
     Raises:
         CommandError: if the output folder cannot be made or written, or training fails.
     """
-    out: Path = args.out
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise CommandError(f"cannot create the output folder {out}: {e.strerror or e}") from None
+    with output_folder(args.out, OUTPUTS) as out:
+        return _run(args, out)
 
+
+def _run(args: argparse.Namespace, out: Path) -> int:
     X, y = data.DATASETS[args.dataset](n=args.samples, seed=args.seed)
     model = nn.MLP(2, HIDDEN, activation="relu", seed=args.seed)
     optimizer = optim.SGD(model.parameters(), lr=LR_START)

@@ -18,6 +18,7 @@ from ..support.checks import range_broken
 
 USAGE_ERROR = 2
 BROKEN_PIPE = 1  # the output could not all be written: its reader closed the pipe
+INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports a command it interrupted
 
 
 class CommandError(Exception):
@@ -41,8 +42,8 @@ def one_line(message: str) -> str:
     return " ".join(message.split())
 
 
-def whole_number(at_least: int) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least ``at_least``.
+def whole_number(at_least: int, at_most: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``at_least`` (and at most ``at_most``).
 
     >>> whole_number(1)("3")
     3
@@ -50,6 +51,10 @@ def whole_number(at_least: int) -> Callable[[str], int]:
     Traceback (most recent call last):
       ...
     argparse.ArgumentTypeError: must be at least 1, got 0
+    >>> whole_number(1, at_most=10)("11")
+    Traceback (most recent call last):
+      ...
+    argparse.ArgumentTypeError: must be at most 10, got 11
     """
 
     def parse(text: str) -> int:
@@ -57,7 +62,7 @@ def whole_number(at_least: int) -> Callable[[str], int]:
             n = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        broken = range_broken(n, at_least)
+        broken = range_broken(n, at_least, at_most)
         if broken:
             raise argparse.ArgumentTypeError(broken)
         return n

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Value
+from ..support.checks import whole_number
 from ..support.collector import collector_paused
 from .interpreter import Program
 from .levels import LevelProgram
@@ -93,11 +94,15 @@ class CompiledFunction:
         return self._program
 
     def _check(self, X: Any, allow_one: bool = False) -> Array:
-        A = real_array(X, self.n_inputs)
+        A = real_array(X, f"an array of real numbers of shape (n, {self.n_inputs})")
         if allow_one and A.ndim == 1 and len(A) == self.n_inputs:
             A = A[None, :]
         if A.ndim != 2 or A.shape[1] != self.n_inputs:
-            hint = " (for one sample use X.reshape(1, -1))" if A.ndim == 1 else ""
+            hint = ""
+            if A.ndim == 1 and self.n_inputs == 1:
+                hint = " (for samples of one input use X.reshape(-1, 1))"
+            elif A.ndim == 1 and len(A) == self.n_inputs:
+                hint = " (for one sample use X.reshape(1, -1))"
             raise ValueError(
                 f"X must have shape (n, {self.n_inputs}): one row per sample, one column per "
                 f"input; got shape {A.shape}{hint}"
@@ -150,7 +155,7 @@ class CompiledFunction:
         n = len(A)
         tape = program.tape
         shape = (n,) if tape.single else (n, len(tape.outputs))
-        G = np.asarray(grad, dtype=np.float64)
+        G = real_array(grad, f"an array of real numbers of shape {shape}", "backward", "grad")
         if G.shape != shape:
             raise ValueError(f"grad must be shaped like the outputs, {shape}; got {G.shape}")
         columns = [G] if tape.single else list(np.ascontiguousarray(G.T))
@@ -182,8 +187,7 @@ class CompiledFunction:
                     f"fn has {outs} outputs; say which one is the loss with output=..."
                 )
             output = 0
-        if not 0 <= output < outs:
-            raise ValueError(f"output must be in [0, {outs}), got {output}")
+        output = whole_number(output, "value_and_grad", "output", at_least=0, at_most=outs - 1)
         weight = 1.0 / n if reduction == "mean" else 1.0
         columns = [np.zeros(n) for _ in range(outs)]
         columns[output] = np.full(n, weight)
@@ -227,31 +231,36 @@ class CompiledFunction:
         return f"CompiledFunction({name}, n_inputs={self.n_inputs}: {state})"
 
 
-def real_array(X: Any, n_inputs: int) -> Array:
+def real_array(X: Any, kind: str, who: str = "compiled function", argument: str = "X") -> Array:
     """``X`` as a float64 array, if it holds real numbers only (no complex, no strings).
 
+    Args:
+        X: the array (or nested lists).
+        kind: what it must be, for the message: ``"an array of real numbers of shape
+            (n, 2)"``.
+        who, argument: the function and the argument, named in the message.
+
     Raises:
-        TypeError: naming X and what it holds instead of real numbers.
+        TypeError: naming the argument and what it holds instead of real numbers.
         ValueError: for an integer beyond the range of a float.
     """
-    kind = f"an array of real numbers of shape (n, {n_inputs})"
     try:
         raw = np.asarray(X)
     except (TypeError, ValueError):
-        raise TypeError(f"compiled function: X must be {kind}, got {type(X).__name__}") from None
+        raise TypeError(f"{who}: {argument} must be {kind}, got {type(X).__name__}") from None
     if raw.dtype.kind == "O":  # Python objects: big ints, or things that are not numbers
         bad = next((v for v in raw.flat if not isinstance(v, numbers.Real)), None)
         if bad is not None:
-            raise TypeError(f"compiled function: X must be {kind}; it holds a {type(bad).__name__}")
+            raise TypeError(f"{who}: {argument} must be {kind}; it holds a {type(bad).__name__}")
         try:
             return raw.astype(np.float64)
         except OverflowError:
             raise ValueError(
-                "compiled function: X holds an integer beyond the range of a float"
+                f"{who}: {argument} holds an integer beyond the range of a float"
             ) from None
     if raw.dtype.kind not in "biuf":  # bool, int, unsigned, float
         held = {"U": "strings", "S": "bytes", "c": "complex numbers"}.get(raw.dtype.kind)
-        raise TypeError(f"compiled function: X must be {kind}; it holds {held or raw.dtype}")
+        raise TypeError(f"{who}: {argument} must be {kind}; it holds {held or raw.dtype}")
     return raw.astype(np.float64, copy=False)
 
 

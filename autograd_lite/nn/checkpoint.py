@@ -41,7 +41,7 @@ from typing import IO, Any, Protocol, TypeVar
 
 from ..engine import Value
 from ..support.checks import describe
-from ..support.files import read_bounded, write_atomically
+from ..support.files import check_target, read_bounded, write_atomically
 from .tensors import Tensor, values
 
 FILE_FORMAT = "autograd_lite.model"
@@ -49,6 +49,9 @@ FILE_VERSION = 1
 # The largest model file read: about 4 million weights at 25 bytes each, far more
 # than a scalar engine trains. A bound keeps a wrong path from filling the memory.
 MAX_FILE_BYTES = 100 * 2**20
+# The deepest a weight's lists nest in a file (a matrix is 2); the walks that read them
+# recurse, so a file nested hundreds deep is refused by an iterative count first.
+MAX_NESTING = 8
 
 M = TypeVar("M", bound="Saveable")
 
@@ -107,7 +110,13 @@ def load_state_dict(module: Saveable, state: Mapping[str, Any]) -> None:
         value = state[key]
         if hasattr(value, "tolist"):
             value = value.tolist()
-        want, got = _shape(t), _given_shape(value)
+        want = _shape(t)
+        if _nesting(value, len(want)) > len(want):
+            raise ValueError(
+                f"{key}: wrong shape: expected {_fmt_shape(want)}, got lists nested more "
+                f"than {len(want)} deep"
+            )
+        got = _given_shape(value)
         if got != want:
             raise ValueError(
                 f"{key}: wrong shape: expected {_fmt_shape(want)}, got {_fmt_shape(got)}"
@@ -125,6 +134,21 @@ def _more(keys: list[str]) -> str:
 def _shape(t: Tensor) -> tuple[int, ...]:
     """The shape of a tensor of Values: () for a Value, (n,) for a list, (n, m) ..."""
     return () if isinstance(t, Value) else (len(t), *_shape(t[0]))
+
+
+def _nesting(value: object, limit: int) -> int:
+    """How deep lists (and tuples) nest in ``value``, 0 for a number; counted without
+    recursion, and only up to ``limit + 1`` (a hostile file may nest thousands deep)."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, list | tuple):
+            deepest = max(deepest, depth + 1)
+            if deepest > limit:
+                return deepest
+            stack.extend((inner, depth + 1) for inner in item)
+    return deepest
 
 
 def _given_shape(value: object) -> tuple[int, ...] | None:
@@ -180,9 +204,11 @@ def save(module: Saveable, path: str | os.PathLike[str]) -> Path:
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
-        ValueError: if a weight is nan or inf (JSON cannot hold it faithfully).
+        ValueError: if a weight is nan or inf (JSON cannot hold it faithfully), or if
+            ``path`` is a folder, a named pipe, a device or a socket (or links to one).
         OSError: naming ``path``, if the file cannot be written.
     """
+    path = check_target(path, "save")
     for name, p in module.named_parameters():
         if not math.isfinite(p.data):
             raise ValueError(f"cannot save: parameter {name} is {p.data!r}")
@@ -193,13 +219,12 @@ def save(module: Saveable, path: str | os.PathLike[str]) -> Path:
         "config": module.config(),
         "state_dict": module.state_dict(),
     }
-    path = Path(path)
 
     def write(f: IO[Any]) -> None:
         json.dump(payload, f, indent=1)
         f.write("\n")
 
-    write_atomically(path, write)
+    write_atomically(path, write, function="save")
     return path
 
 
@@ -268,6 +293,12 @@ def _from_payload(cls: type[M], payload: object) -> M:
             count = count_parameters(**config)
         except TypeError as e:  # a missing or unknown argument
             raise ValueError(f"the config does not fit {kind.__name__}: {e}") from None
+        for key, value in state.items():
+            if _nesting(value, MAX_NESTING) > MAX_NESTING:
+                raise ValueError(
+                    f"{key}: lists nested more than {MAX_NESTING} deep; a weight is a number, "
+                    "a list of numbers or a list of such lists"
+                )
         found = sum(1 for value in state.values() for _ in _leaves(value))
         if count != found:
             raise ValueError(f"the architecture has {count} parameters but the file holds {found}")

@@ -37,7 +37,7 @@ from ..engine import Value
 from ..primitives import FUNCTIONS
 from ..sums import dot
 from ..support.checks import describe, one_of, positive_int
-from .module import M, Module, Seed, generator
+from .module import M, Module, Seed, check_parameter_count, generator
 from .tensors import Tensor
 
 # How each activation is applied to a pre-activation Value; None means identity. Any
@@ -214,8 +214,11 @@ class MLP(Module):
         self.nouts = [positive_int(n, "MLP", f"nouts[{i}]") for i, n in enumerate(nouts)]
         self.activation = one_of(activation, "MLP", "activation", ACTIVATIONS)
         self.output_activation = one_of(output_activation, "MLP", "output_activation", ACTIVATIONS)
-        rng = generator(seed)
         sizes = [self.nin, *self.nouts]
+        check_parameter_count(
+            MLP.parameter_count(nin, nouts), "MLP", f"nin={nin}, nouts={describe(nouts)}"
+        )
+        rng = generator(seed)
         last = len(self.nouts) - 1
         self.layers = [
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, rng)

@@ -22,10 +22,39 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from ..engine import Value
+from ..support.checks import describe
 from . import checkpoint
 from .tensors import Tensor, flat, floats, values
 
 Seed = int | random.Random | None
+# The most parameters a model is built with. Each is a Value of about 350 bytes, made in
+# about 15 µs: 2,000,000 take about 700 MB and 30 s. Beyond that, a slip such as
+# block_size=10**12 would fill the memory for minutes and then fail.
+MAX_PARAMETERS = 2_000_000
+
+
+def check_parameter_count(count: int, who: str, sizes: str) -> None:
+    """Refuse, before building anything, a model of more than ``MAX_PARAMETERS`` parameters.
+
+    Args:
+        count: the model's number of parameters (its class's ``parameter_count``).
+        who: the class, named in the error.
+        sizes: its sizes as the caller gave them, e.g. ``"block_size=1000000"``.
+
+    Raises:
+        ValueError: naming ``who``, the sizes and the count.
+    """
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"{who}: {sizes} would make {_many(count)} parameters; a model of scalar Values has "
+            f"at most {MAX_PARAMETERS:,} (each takes about 350 bytes)"
+        )
+
+
+def _many(count: int) -> str:
+    return f"{count:,}" if count < 10**30 else describe(count)
+
+
 M = TypeVar("M", bound="Module")
 
 
@@ -150,7 +179,9 @@ class Module:
             ``path`` as a :class:`~pathlib.Path`.
 
         Raises:
-            ValueError: if a weight is nan or inf (JSON cannot hold it faithfully).
+            ValueError: if a weight is nan or inf (JSON cannot hold it faithfully), or
+                ``path`` is a folder, a named pipe, a device or a socket (or links to
+                one): only a regular file is replaced.
             OSError: naming ``path``, if the file cannot be written.
         """
         return checkpoint.save(self, path)

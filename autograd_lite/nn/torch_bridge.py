@@ -98,13 +98,69 @@ def to_torch(model: Any) -> Any:
 def _layers_of(module: Any, torch: Any) -> list[Any]:
     """The Linear and activation modules of a to_torch module or a Sequential, in order."""
     if isinstance(module, _mlp_module_class()):
+        _check_computes_as_its_base(module, _mlp_module_class(), "module", torch)
         return [m for pair in zip(module.layers, module.activations, strict=True) for m in pair]
     if isinstance(module, torch.nn.Sequential):
+        _check_computes_as_its_base(module, torch.nn.Sequential, "module", torch)
         return list(module)
     raise TypeError(
         f"from_torch: module must be a torch.nn.Sequential of Linear layers and activations "
         f"(or a module made by to_torch), got {type(module).__name__}"
     )
+
+
+def _check_computes_as_its_base(layer: Any, base: type, where: str, torch: Any) -> None:
+    """Refuse a module whose computation is not its torch class's: a subclass that
+    overrides ``forward`` (or ``__call__``), or one with forward hooks registered.
+
+    Matching by class alone would copy a ``Linear`` subclass whose forward adds 100 as
+    if it were a plain Linear: the copy would compute something else, silently.
+    """
+    kind = type(layer).__name__
+    for method in ("forward", "__call__"):
+        if getattr(type(layer), method) is not getattr(base, method):
+            raise ValueError(
+                f"from_torch: {where} ({kind}) overrides {method} of torch's {base.__name__}, "
+                "so what it computes is unknown to from_torch"
+            )
+    if getattr(layer, "_forward_hooks", None) or getattr(layer, "_forward_pre_hooks", None):
+        raise ValueError(
+            f"from_torch: {where} ({kind}) has forward hooks, which can change what it "
+            "computes; remove them first"
+        )
+
+
+def _check_linear(layer: Any, where: str, torch: Any) -> None:
+    """Refuse a Linear whose weights cannot be read as real float64 numbers."""
+    kind = type(layer).__name__
+    _check_computes_as_its_base(layer, torch.nn.Linear, where, torch)
+    shapes = {"weight": (layer.out_features, layer.in_features), "bias": (layer.out_features,)}
+    for name, shape in shapes.items():
+        tensor = getattr(layer, name)
+        if tensor is None:
+            continue
+        if tensor.is_meta:
+            raise ValueError(
+                f"from_torch: {where} ({kind}) is on the meta device: its {name} has a shape "
+                "but no numbers; materialise it first (e.g. module.to_empty(device='cpu') "
+                "and initialise it)"
+            )
+        if tensor.is_complex() or not tensor.is_floating_point():
+            raise ValueError(
+                f"from_torch: {where} ({kind}) has a {name} of dtype {tensor.dtype}; an MLP "
+                "holds real floating-point numbers"
+            )
+        if tuple(tensor.shape) != shape:
+            raise ValueError(
+                f"from_torch: {where} ({kind}) has a {name} of shape {tuple(tensor.shape)}, "
+                f"not {shape} as its in_features and out_features say"
+            )
+
+
+# Each activation module class and its name in an MLP, matched by isinstance (a class
+# merely named "Tanh" is not torch's Tanh).
+def _activation_classes(torch: Any) -> dict[type, str]:
+    return {getattr(torch.nn, v): k for k, v in _TORCH_ACTIVATIONS.items()}
 
 
 def from_torch(cls: Any, module: Any) -> Any:
@@ -120,28 +176,43 @@ def from_torch(cls: Any, module: Any) -> Any:
     Returns:
         A new model with the module's weights.
 
+    Only what an MLP can compute exactly is taken: the modules are matched by
+    ``isinstance`` of torch's classes, a subclass that overrides ``forward`` (or has
+    forward hooks) is refused, and so are weights that are complex, not floating point,
+    or on the meta device, and Linear layers whose sizes do not chain.
+
     Raises:
         TypeError: if ``module`` is not such a Sequential.
-        ValueError: naming the layer that has no counterpart in an MLP.
+        ValueError: naming ``from_torch``, the layer (``module[k]``) and why it has no
+            counterpart in an MLP.
     """
     torch = _torch()
     layers = _layers_of(module, torch)
-    by_torch_name = {v: k for k, v in _TORCH_ACTIVATIONS.items()}
+    by_class = _activation_classes(torch)
     linears: list[Any] = []
     activations: list[str] = []
     for k, layer in enumerate(layers):
         kind = type(layer).__name__
+        base = next((c for c in by_class if isinstance(layer, c)), None)
         if isinstance(layer, torch.nn.Linear):
+            _check_linear(layer, f"module[{k}]", torch)
+            if linears and layer.in_features != linears[-1].out_features:
+                raise ValueError(
+                    f"from_torch: module[{k}] ({kind}) takes {layer.in_features} inputs but "
+                    f"the Linear before it gives {linears[-1].out_features}: the sizes do not "
+                    "chain"
+                )
             if linears and len(activations) < len(linears):
                 activations.append("linear")  # two Linears in a row
             linears.append(layer)
-        elif kind in by_torch_name and linears and len(activations) < len(linears):
-            if kind == "LeakyReLU" and layer.negative_slope != 0.01:
+        elif base is not None and linears and len(activations) < len(linears):
+            _check_computes_as_its_base(layer, base, f"module[{k}]", torch)
+            if base is torch.nn.LeakyReLU and layer.negative_slope != 0.01:
                 raise ValueError(
                     f"from_torch: module[{k}] is a LeakyReLU of slope {layer.negative_slope}; "
                     "an MLP's leaky_relu has slope 0.01"
                 )
-            activations.append(by_torch_name[kind])
+            activations.append(by_class[base])
         else:
             raise ValueError(f"from_torch: module[{k}] ({kind}) has no counterpart in an MLP")
     if not linears:

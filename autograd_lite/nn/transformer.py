@@ -39,8 +39,8 @@ from ..engine import Value, no_grad
 from ..softmax import cross_entropy, softmax
 from ..sums import dot
 from ..sums import sum as total
-from ..support.checks import positive_int
-from .module import Module, Seed, generator
+from ..support.checks import describe, positive_int
+from .module import Module, Seed, check_parameter_count, generator
 from .tensors import Tensor
 
 INIT_STD = 0.08  # the standard deviation of every initial weight, as in microgpt
@@ -389,6 +389,12 @@ class GPT(Module):
         self.n_layer = positive_int(n_layer, "GPT", "n_layer")
         if self.n_embd % self.n_head:
             raise ValueError(f"GPT: n_head ({n_head}) must divide n_embd ({n_embd})")
+        check_parameter_count(
+            GPT.parameter_count(vocab_size, block_size, n_embd, n_head, n_layer),
+            "GPT",
+            f"vocab_size={describe(vocab_size)}, block_size={describe(block_size)}, "
+            f"n_embd={describe(n_embd)}, n_layer={describe(n_layer)}",
+        )
         rng = generator(seed)
         self.wte = Embedding(self.vocab_size, self.n_embd, rng)
         self.wpe = Embedding(self.block_size, self.n_embd, rng)
@@ -497,9 +503,13 @@ class GPT(Module):
             cache = self.new_cache()
             token = boundary
             for _ in range(self.block_size):
-                logits = self.step(token, cache)
-                probs = softmax([logit / temperature for logit in logits])
-                token = rng.choices(ids, weights=[p.data for p in probs])[0]
+                logits = [logit.data for logit in self.step(token, cache)]
+                top = max(logits)
+                # softmax(logits / temperature) up to its total, which choices divides by;
+                # shifted by the exact largest logit, that one weighs 1 at any temperature
+                # (1e-30 too): the weights never overflow nor all round to 0
+                weights = [math.exp((logit - top) / temperature) for logit in logits]
+                token = rng.choices(ids, weights=weights)[0]
                 if token == boundary:
                     break
                 drawn.append(token)

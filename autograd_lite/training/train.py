@@ -59,8 +59,9 @@ def _inputs(X: Any, who: str) -> list[list[float]]:
     """X as rows of plain floats, checked."""
     array = _numbers(X, "X", who)
     if array.ndim != 2 or len(array) == 0:
+        hint = " (for samples of one feature use X.reshape(-1, 1))" if array.ndim == 1 else ""
         raise ValueError(
-            f"{who}: X must be a non-empty 2-D array (samples × features), got {array.shape}"
+            f"{who}: X must be a non-empty 2-D array (samples × features), got {array.shape}{hint}"
         )
     return array.tolist()  # type: ignore[no-any-return]
 
@@ -73,9 +74,12 @@ def _class_ids(y: Any, n: int, who: str) -> list[int]:
             f"{who}: y must hold one label per row of X: X has {n} rows, y has shape {labels.shape}"
         )
     if not _are_class_ids(labels):
+        first = int(np.flatnonzero(~_whole(labels))[0])
+        bad = labels[first]
+        why = "a negative number" if bad < 0 else "not a whole number"
         raise ValueError(
-            f"{who}: y must hold class ids 0, 1, ... (got {labels[~_whole(labels)][:1]} or a "
-            "negative number); numbers to fit, such as ±1 targets, train with loss='mse' or 'sse'"
+            f"{who}: y must hold class ids 0, 1, ..., got y[{first}] = {bad:g} ({why}); "
+            "numbers to fit, such as ±1 targets, train with loss='mse' or 'sse'"
         )
     return [int(c) for c in labels.tolist()]
 

@@ -19,7 +19,7 @@ from typing import Any
 import graphviz  # type: ignore[import-untyped]
 
 from ..support.checks import describe
-from ..support.files import write_atomically
+from ..support.files import check_target, write_atomically
 from . import raster, svg
 from .renderer import NoRendererError, RenderError, find_renderers, pipe
 from .scene import Scene
@@ -35,13 +35,19 @@ def drawable_text(text: object, function: str) -> str:
 
     Graphviz stops with a syntax error at a NUL character, and a lone surrogate (from
     badly decoded bytes) cannot be written as UTF-8 at all; both are refused here,
-    where the message can say which label is at fault.
+    where the message can say which label is at fault. Bytes are refused too (a
+    TypeError): drawn, they would read ``b'...'``, and they cannot go into JSON.
 
     >>> drawable_text("w\x00", "draw_dot")
     Traceback (most recent call last):
       ...
     ValueError: draw_dot: the label 'w\x00' holds a NUL character, which Graphviz cannot draw
     """
+    if isinstance(text, bytes | bytearray):
+        raise TypeError(
+            f"{function}: the label {describe(text)} is bytes, not text; decode it first "
+            "(label.decode())"
+        )
     text = str(text)
     if "\x00" in text:
         raise ValueError(
@@ -173,6 +179,7 @@ class Drawing(graphviz.Digraph):
         else:
             source = folder / self.filename
             out = source.with_name(f"{source.name}.{fmt}")
+        check_target(out, "render")
         if raise_if_result_exists and out.exists():
             raise graphviz.FileExistsError(f"output file exists: {os.fspath(out)!r}")
         keep_source = cleanup is False and not (overwrite_source and source == out)
@@ -185,7 +192,7 @@ class Drawing(graphviz.Digraph):
         out.parent.mkdir(parents=True, exist_ok=True)
         if keep_source:
             self.save(source.name, directory=source.parent)
-        write_atomically(out, lambda f: f.write(data), binary=True)
+        write_atomically(out, lambda f: f.write(data), binary=True, function="render")
         if view or quiet_view:
             self._view(os.fspath(out), format=fmt, quiet=quiet_view)
         return os.fspath(out)

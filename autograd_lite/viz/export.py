@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..support.files import write_atomically
+from ..support.files import check_target, write_atomically
 from .drawing import PNG_DPI, Drawing
 from .graph import draw_dot
 from .renderer import pipe
@@ -38,13 +38,14 @@ def render(obj: Any, path: str | os.PathLike[str], **draw_options: Any) -> Path:
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
-        ValueError: for an unknown suffix, or a graph too large for ``draw_dot``.
+        ValueError: for an unknown suffix, a graph too large for ``draw_dot``, or a
+            ``path`` that is a folder, a named pipe, a device or a socket.
         NoRendererError: (a ``RuntimeError``) if the picture needs a program or
             library that is not installed; the message names the fixes.
         RenderError: if the program fails.
         OSError: if the file cannot be written.
     """
-    path = Path(path)
+    path = check_target(path, "render")
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         given = f"suffix {path.suffix!r}" if path.suffix else "no suffix"
@@ -58,7 +59,7 @@ def render(obj: Any, path: str | os.PathLike[str], **draw_options: Any) -> Path:
         data = drawing._image(fmt)
     else:  # another graphviz graph: only Graphviz can lay it out
         data = pipe(drawing.source, fmt, dpi=PNG_DPI if fmt == "png" else None)
-    write_atomically(path, lambda f: f.write(data), binary=True)
+    write_atomically(path, lambda f: f.write(data), binary=True, function="render")
     return path
 
 
