@@ -4,8 +4,9 @@ The layout is done once, in Python, by the same code and in the same look as
 :func:`autograd_lite.viz.draw_dot` (:mod:`autograd_lite.viz.style`,
 :mod:`~autograd_lite.viz.layered`, :mod:`~autograd_lite.viz.svg`), so neither the
 browser nor the machine needs a layout program. Every value node is a record
-``name | data … | grad …`` with the SVG id of its recorded id (``n3``), every op an
-ellipse ``n3op``, every edge from a parent into an op ``e_n1_n3_0`` (parent, node,
+``name | data … | grad …`` with the SVG id of its recorded id (``n3``), every op
+``n3op`` (an oval, or a ``dot``'s column of terms, as :func:`~autograd_lite.viz.style.op_of`
+draws it for both), every edge from a parent into an op ``e_n1_n3_0`` (parent, node,
 which parent), and every edge from an op to its result ``e_n3``. A group's box (a
 layer, a neuron: see :mod:`.views`) has the group's id (``gL1N3``), and an edge between
 two boxes, or from a node into a box, ``ge_<from>_<to>``. The page then recolours them
@@ -52,21 +53,23 @@ def scene(recording: Recording, view: View | None = None) -> Scene:
                 if box is not None and source is not None and source != box:
                     between_groups.add((source, box))
             continue
-        kind = "result" if node["parents"] else "input"
-        drawing.boxes.append(
-            style.value_box(nid, [node["label"], "data", "grad"], kind, min_widths=_WIDTHS)
-        )
+        kind = style.leaf_kind(node["parameter"], bool(node["parents"]), node["label"])
+        drawing.boxes.append(style.value_box(
+            nid, [node["label"], "data", "grad"], kind, output=nid == recording.output,
+            min_widths=_WIDTHS))  # fmt: skip
         if node["parents"]:
             op = f"{nid}op"
-            drawing.boxes.append(style.op_box(op, str(node["opText"])))
+            n = len(node["parents"])
+            op_box, entries = style.op_of(op, node["op"], n, str(node["opText"]))
+            drawing.boxes.append(op_box)
             drawing.arrows.append(style.op_arrow(op, nid, f"e_{nid}"))
-            for k, parent in enumerate(node["parents"]):
+            for k, (parent, (port, tag)) in enumerate(zip(node["parents"], entries, strict=True)):
                 source = item_of.get(parent, parent)
                 if source is not None:
                     # a running sum's chain of + nodes is kept straight
                     spine = node["op"] == "+" and op_of.get(parent) == "+"
                     drawing.arrows.append(style.input_arrow(
-                        source, op, arrow_id=f"e_{parent}_{nid}_{k}",
+                        source, op, arrow_id=f"e_{parent}_{nid}_{k}", port=port, head_label=tag,
                         weight=style.SPINE if spine else 1.0))  # fmt: skip
     for source, target in sorted(between_groups):
         drawing.arrows.append(style.group_arrow(source, target, f"ge_{source}_{target}"))

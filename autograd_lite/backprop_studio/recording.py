@@ -23,6 +23,7 @@ from typing import Any
 
 from ..engine import Value, gradients, topological_order
 from ..explain import Explanation
+from ..nn.module import is_parameter
 from ..viz.drawing import drawable_text
 from . import orders
 
@@ -131,6 +132,7 @@ def record(
             "op": node.op,
             "opText": op_text(node),
             "parents": [ids[p] for p in node.parents],
+            "parameter": is_parameter(node),
             "data": node.data,
             "grad": true_grads[node],
         }

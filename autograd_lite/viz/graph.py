@@ -33,7 +33,6 @@ RANKDIRS = ("LR", "TB", "RL", "BT")
 COLOR_BY = ("sign", "magnitude")
 
 # Ops whose inputs are not interchangeable: their two in-edges are tagged a and b.
-_ORDERED_OPS = {"-", "/", "**"}
 
 NOT_REACHED = style.NOT_REACHED  # shown for the grad of a node no backward pass has reached
 
@@ -229,19 +228,10 @@ def draw_dot(
         if not v.parents:
             continue
         op = f"{name}op"
-        n = len(v.parents)
-        if v.op == "dot" and n > 1:
-            scene.boxes.append(style.terms_box(op, n // 2, n % 2 == 1))
-        else:
-            scene.boxes.append(style.op_box(op, _op_text(v, fmt)))
+        box, entries = style.op_of(op, v.op, len(v.parents), _op_text(v, fmt))
+        scene.boxes.append(box)
         scene.arrows.append(style.op_arrow(op, name))
-        ordered = v.op in _ORDERED_OPS and n == 2
-        for k, parent in enumerate(v.parents):
-            port: int | None
-            if v.op == "dot" and n > 1:
-                port, tag = style.term_of(k, n), ""
-            else:  # a enters the op from one side and b from the other, each tagged
-                port, tag = (k, "ab"[k]) if ordered else (None, "")
+        for parent, (port, tag) in zip(v.parents, entries, strict=True):
             scene.arrows.append(style.input_arrow(ids[id(parent)], op, port=port, head_label=tag))
 
     g = Drawing(

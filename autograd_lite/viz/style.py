@@ -132,6 +132,31 @@ def term_of(i: int, n_parents: int) -> int:
     return i % k if i < 2 * k else k
 
 
+ORDERED_OPS = frozenset({"-", "/", "**"})  # ops whose two inputs are told apart: a and b
+
+
+def op_of(
+    op_id: str, op: str, n_parents: int, text: str
+) -> tuple[Box, list[tuple[int | None, str]]]:
+    """An op's box and, for each of its parents in order, the port and tag it enters by.
+
+    A ``dot`` of several parents is the column of its terms (:func:`terms_box`), each
+    parent entering its term's cell; an op whose two inputs are told apart (``a - b``)
+    tags them ``a`` and ``b``; any other op is an oval (:func:`op_box`) with ``text``.
+    ``draw_dot`` and the Studio both draw an op with this function.
+
+    >>> box, entries = op_of("v2op", "-", 2, "-")
+    >>> box.kind, entries
+    ('ellipse', [(0, 'a'), (1, 'b')])
+    """
+    if op == "dot" and n_parents > 1:
+        box = terms_box(op_id, n_parents // 2, n_parents % 2 == 1)
+        return box, [(term_of(k, n_parents), "") for k in range(n_parents)]
+    if op in ORDERED_OPS and n_parents == 2:
+        return op_box(op_id, text), [(0, "a"), (1, "b")]
+    return op_box(op_id, text), [(None, "")] * n_parents
+
+
 def op_arrow(op_id: str, result_id: str, arrow_id: str = "") -> Arrow:
     """The arrow from an op to its result, kept straight."""
     return Arrow(op_id, result_id, id=arrow_id, color=EDGE, weight=SPINE)

@@ -106,6 +106,7 @@ function render({ model, el }) {
       <span><i class="agl-key agl-key-current"></i>this step</span>
       <span><i class="agl-key agl-key-chain"></i>chain rule of the chosen node</span>
       <span><i class="agl-key agl-key-wrong"></i>wrong gradient (wrong orders)</span>
+      <span><i class="agl-key agl-key-param"></i>a weight (nn parameter)</span>
     </div>
     <div class="agl-step"></div>
     <div class="agl-warning"></div>
