@@ -281,8 +281,8 @@ def test_explain_draw_dot_and_the_studio_name_the_op():
     assert "softsign" in ag.draw_dot(y).source and "hypot" in ag.draw_dot(y).source
     rec = record(y)
     assert [step["text"] for step in rec.forward] == [
-        "n2 = softsign(x) = softsign(2) = 0.667",
-        "out = hypot(n2, n1) = hypot(0.667, 1.5) = 1.64",
+        "n2 = softsign(x) = softsign(2) = 0.6667",
+        "n3 = hypot(n2, n1) = hypot(0.6667, 1.5) = 1.641",
     ]
     backward_texts = [step["text"] for step in rec.backward["engine"]]
     assert any("∂n2/∂x" in t for t in backward_texts)
