@@ -283,3 +283,33 @@ def test_setting_a_huge_lr_is_a_value_error_and_keeps_the_old_one():
     with pytest.raises(ValueError, match="Adam: lr must be a finite number >= 0, got an int"):
         opt.lr = 10**400
     assert opt.lr == 0.1
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+        lambda ps: optim.Adam(ps, lr=0.01),
+    ],
+    ids=["SGD", "Adam"],
+)
+def test_step_gives_the_same_bits_with_numpy_and_without(make, monkeypatch):
+    # step() runs the rule on numpy arrays where numpy is loaded, on plain Python
+    # vectors where it is not (Pyodide): the two must not differ in the last bit
+    import random
+    import sys
+
+    def run() -> list[float]:
+        rng = random.Random(3)
+        params = [Value(rng.uniform(-1, 1)) for _ in range(50)]
+        opt = make(params)
+        for _ in range(5):
+            for p in params:
+                p.grad = rng.uniform(-2, 2)
+            opt.step()
+        return [p.data for p in params]
+
+    with_numpy = run()
+    monkeypatch.delitem(sys.modules, "numpy")
+    without_numpy = run()
+    assert with_numpy == without_numpy
