@@ -1,12 +1,11 @@
 """Which nodes of a network's graph belong to which neuron and layer.
 
-An :class:`autograd_lite.nn.Neuron` computes ``activation(b + w1*x1 + ... + wn*xn)``:
-one product per input, one sum per input (the running sum starts from the bias, see
-``Neuron.forward``) and, unless the activation is linear, one activation node. Given
-the model, those nodes are found from its parameters: the products are the ``*`` users
-of the weights, the sums the chain of ``+`` nodes that starts at the bias and adds one
-product of the neuron at a time, and the activation the user of the chain's end that
-the neuron's activation made. A parameter the graph does not use has no group.
+An :class:`autograd_lite.nn.Neuron` computes ``activation(w·x + b)``: one ``dot`` node
+whose parents are the weights, the inputs and the bias (``ag.dot``, see
+``Neuron.forward``), then, unless the activation is linear, one activation node. Given
+the model, those nodes are found from its parameters: the ``dot`` is the user of the
+bias, and the activation the user of the ``dot`` that the neuron's activation made. A
+parameter the graph does not use has no group.
 """
 
 from __future__ import annotations
