@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import matplotlib
+import pytest
 from hypothesis import settings
 
 matplotlib.use("Agg")  # headless: no test may open a window
@@ -28,3 +34,45 @@ def difference_tolerance(value: float, h: float = 1e-6) -> float:
     turns into eps·|f|/h: for |f| = 4e6 (a cube in a random graph) that is 1e-3.
     """
     return 1e-5 + 1e-9 * abs(value) / (h / 1e-6)
+
+
+def run_cli(argv):
+    """Run the ``autograd-lite`` command in this process: (status, stdout, stderr)."""
+    from autograd_lite import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = cli.main(argv)
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Make any training fail the test: the commands must refuse before they train."""
+    from autograd_lite.cli import gpt as gpt_command
+    from autograd_lite.training import train
+
+    def never(*args, **kwargs):
+        raise AssertionError("trained before checking the output place")
+
+    monkeypatch.setattr(train, "fit", never)
+    monkeypatch.setattr(gpt_command, "train", never)
+
+
+def build_distribution(kind: str, out: Path) -> Path:
+    """Build this repository's ``"sdist"`` or ``"wheel"`` into ``out`` with PyPI's build.
+
+    Skips the test where build is missing or no index serves the build backend.
+    """
+    pytest.importorskip("build", reason="distributions are built with PyPI's build package")
+    root = Path(__file__).resolve().parent.parent
+    built = subprocess.run(
+        [sys.executable, "-m", "build", f"--{kind}", "--outdir", str(out), str(root)],
+        capture_output=True,
+        text=True,
+    )
+    if built.returncode != 0 and "Could not" in built.stderr + built.stdout:
+        pytest.skip("no index to install the build backend from")  # an offline machine
+    assert built.returncode == 0, built.stderr[-2000:]
+    (made,) = out.glob("*.tar.gz" if kind == "sdist" else "*.whl")
+    return made

@@ -4,8 +4,6 @@ behind, and a batch too large for memory is a usage error."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import signal
 import subprocess
@@ -17,25 +15,7 @@ import pytest
 
 from autograd_lite import cli
 from autograd_lite.support.files import write_atomically
-
-
-def run_cli(argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = cli.main(argv)
-    return status, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def no_training(monkeypatch):
-    from autograd_lite.cli import gpt as gpt_command
-    from autograd_lite.training import train
-
-    def never(*args, **kwargs):
-        raise AssertionError("trained before checking the output place")
-
-    monkeypatch.setattr(train, "fit", never)
-    monkeypatch.setattr(gpt_command, "train", never)
+from conftest import run_cli
 
 
 def _unwritable_folder(tmp_path: Path) -> Path:

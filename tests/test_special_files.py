@@ -5,8 +5,6 @@ before, all or nothing."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import shutil
 import socket
@@ -18,9 +16,10 @@ from pathlib import Path
 import pytest
 
 import autograd_lite as ag
-from autograd_lite import Value, cli, nn, viz
+from autograd_lite import Value, nn, viz
 from autograd_lite.backprop_studio import page
 from autograd_lite.support.files import write_atomically
+from conftest import run_cli
 
 
 @pytest.fixture
@@ -186,24 +185,8 @@ def test_check_target_refuses_what_is_not_a_path():
 # --- the commands' output files ----------------------------------------------------------
 
 
-def run_cli(argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = cli.main(argv)
-    return status, out.getvalue(), err.getvalue()
 
 
-@pytest.fixture
-def no_training(monkeypatch):
-    """Make any training fail the test: the commands must refuse before they train."""
-    from autograd_lite.cli import gpt as gpt_command
-    from autograd_lite.training import train
-
-    def never(*args, **kwargs):
-        raise AssertionError("trained before checking the output place")
-
-    monkeypatch.setattr(train, "fit", never)
-    monkeypatch.setattr(gpt_command, "train", never)
 
 
 @pytest.mark.parametrize("through_link", [False, True], ids=["itself", "symlink"])

@@ -225,7 +225,8 @@ class TrainingStudio:
 
         Raises:
             TypeError: if ``path`` is not a str or a Path.
-            ValueError: if the folder does not exist.
+            ValueError: if the folder does not exist, or ``path`` is empty, a folder,
+                a named pipe, a device or a socket (or a link to one).
         """
         return page.save_html(
             path, lambda: page.training_page_html(self.session.replay(), self.title)
