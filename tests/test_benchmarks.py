@@ -39,9 +39,8 @@ ALTERNATING_RUNS = {
 }
 
 
-@pytest.mark.parametrize("run", sorted(ALTERNATING_RUNS))
-def test_alternating_runs(run):
-    script, arguments, word = ALTERNATING_RUNS[run]
+def run_benchmark(script: str, arguments: list[str], word: str) -> None:
+    """Run ``script`` with ``arguments``; it must succeed and report ``word``."""
     result = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), *arguments],
         capture_output=True,
@@ -52,16 +51,14 @@ def test_alternating_runs(run):
     assert word in result.stdout
 
 
+@pytest.mark.parametrize("run", sorted(ALTERNATING_RUNS))
+def test_alternating_runs(run):
+    run_benchmark(*ALTERNATING_RUNS[run])
+
+
 @pytest.mark.parametrize("script", sorted(SMALL_RUNS))
 def test_benchmark_runs(script):
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), *SMALL_RUNS[script][0]],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    assert SMALL_RUNS[script][1] in result.stdout
+    run_benchmark(script, *SMALL_RUNS[script])
 
 
 # these run PyTorch's side of a comparison: they skip without it
@@ -77,11 +74,4 @@ TORCH_RUNS = {
 @pytest.mark.parametrize("script", sorted(TORCH_RUNS))
 def test_torch_benchmark_runs(script):
     pytest.importorskip("torch")
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), *TORCH_RUNS[script][0]],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    assert TORCH_RUNS[script][1] in result.stdout
+    run_benchmark(script, *TORCH_RUNS[script])
