@@ -5,9 +5,13 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import pytest
@@ -76,3 +80,44 @@ def build_distribution(kind: str, out: Path) -> Path:
     assert built.returncode == 0, built.stderr[-2000:]
     (made,) = out.glob("*.tar.gz" if kind == "sdist" else "*.whl")
     return made
+
+
+CHROMIUM_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
+    "--disable-background-networking --disable-component-update --disable-sync"
+).split()
+
+
+@contextlib.contextmanager
+def chromium(*flags: str) -> Iterator[Any]:
+    """Headless Chromium driven by selenium, with its own profile, quit at the end.
+
+    Skips the test where selenium, Chromium or chromedriver is missing, or where
+    Chromium will not start.
+    """
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.chrome.service import Service
+
+    binary = next(filter(None, map(shutil.which, ("chromium", "chromium-browser"))), None)
+    driver_path = shutil.which("chromedriver")
+    if binary is None or driver_path is None:
+        pytest.skip(
+            "no headless Chromium and chromedriver here (apt-get install chromium chromium-driver)"
+        )
+    profile = tempfile.mkdtemp(prefix="autograd-lite-chromium-")
+    options = webdriver.ChromeOptions()
+    for flag in (*CHROMIUM_FLAGS, *flags, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.binary_location = binary
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    try:
+        driver = webdriver.Chrome(options=options, service=Service(driver_path))
+    except WebDriverException as e:
+        shutil.rmtree(profile, ignore_errors=True)
+        pytest.skip(f"Chromium would not start: {e.msg}")
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -9,8 +9,6 @@ anything from the network would fail here.
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,48 +17,19 @@ import pytest
 import autograd_lite as ag
 from autograd_lite.backprop_studio import page
 from autograd_lite.engine import gradients, topological_order
+from conftest import chromium
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
-FLAGS = (
-    "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
-    "--disable-background-networking --disable-component-update --disable-sync"
-).split()
-OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND"
-
-
-def _find(*names: str) -> str | None:
-    for name in names:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
+OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND"  # any request for the network fails
 
 
 @pytest.fixture(scope="module")
 def browser():
-    binary = _find("chromium", "chromium-browser", "google-chrome")
-    driver_path = _find("chromedriver")
-    if binary is None or driver_path is None:
-        pytest.skip(
-            "no headless Chromium and chromedriver here (apt-get install chromium chromium-driver)"
-        )
-    profile = tempfile.mkdtemp(prefix="studio-chromium-")
-    options = webdriver.ChromeOptions()
-    for flag in [*FLAGS, OFFLINE, f"--user-data-dir={profile}", "--window-size=1200,800"]:
-        options.add_argument(flag)
-    options.binary_location = binary
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    try:
-        driver = webdriver.Chrome(options=options, service=Service(driver_path))
-    except WebDriverException as e:
-        pytest.skip(f"Chromium would not start: {e.msg}")
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium(OFFLINE, "--window-size=1200,800") as driver:
+        yield driver
 
 
 class Page:

@@ -30,18 +30,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import chromium
+
 pytest.importorskip("jupyterlab")
 pytest.importorskip("anywidget")
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-
-FLAGS = (
-    "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
-    "--disable-background-networking --disable-component-update --disable-sync "
-    "--window-size=1400,1000"
-).split()
 
 SETUP = """\
 import time
@@ -69,10 +63,6 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def lab():
     """A JupyterLab server of this Python, on a free port, with a notebook to open."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if binary is None or driver_path is None:
-        pytest.skip("no headless Chromium and chromedriver here")
     root = Path(tempfile.mkdtemp(prefix="studio-lab-"))
     token = secrets.token_hex(16)
     port = _free_port()
@@ -110,22 +100,9 @@ def lab():
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.skip("JupyterLab would not start here")
                 time.sleep(0.3)
-        profile = tempfile.mkdtemp(prefix="studio-lab-chromium-")
-        options = webdriver.ChromeOptions()
-        for flag in [*FLAGS, f"--user-data-dir={profile}"]:
-            options.add_argument(flag)
-        options.binary_location = binary
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        try:
-            driver = webdriver.Chrome(options=options, service=Service(driver_path))
-        except WebDriverException as e:
-            pytest.skip(f"Chromium would not start: {e.msg}")
-        driver.set_script_timeout(30)
-        try:
+        with chromium("--window-size=1400,1000") as driver:
+            driver.set_script_timeout(30)
             yield driver, f"{base}/lab/tree/studio.ipynb?token={token}", root
-        finally:
-            driver.quit()
-            shutil.rmtree(profile, ignore_errors=True)
     finally:
         server.terminate()
         try:
