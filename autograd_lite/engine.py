@@ -79,7 +79,49 @@ def reference_gradients(root: Value, seed: float = 1.0) -> dict[Value, float]:
 # --- 2. the node ---------------------------------------------------------------------
 
 
-class Value:
+class PlainNumber:
+    """Where Python wants a plain number, act as one: ``format``, ``round``, ``int``,
+    ``math.trunc``, ``math.floor`` and ``math.ceil`` of :meth:`python_number`. None of
+    these is differentiable: they return ints and floats, which have no graph.
+
+    ``Value`` (its ``.data``) and forward mode's ``Dual`` (its ``.value``) both are one.
+    """
+
+    __slots__ = ()
+
+    def python_number(self) -> float:
+        """The number that stands for this object where Python wants one."""
+        raise NotImplementedError
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.4f}"`` formats the number; a bare ``f"{v}"`` is ``str(v)``.
+
+        Example:
+            >>> f"{Value(2 / 3):.3f}"
+            '0.667'
+        """
+        return format(self.python_number(), spec) if spec else str(self)
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        """``round(v)`` is an int and ``round(v, n)`` a float, of the number."""
+        n = self.python_number()
+        return round(n) if ndigits is None else round(n, ndigits)
+
+    def __int__(self) -> int:
+        """``int(v)``: the number truncated toward zero, as ``int(2.7)`` is 2."""
+        return int(self.python_number())
+
+    def __trunc__(self) -> int:
+        return self.python_number().__trunc__()
+
+    def __floor__(self) -> int:
+        return self.python_number().__floor__()
+
+    def __ceil__(self) -> int:
+        return self.python_number().__ceil__()
+
+
+class Value(PlainNumber):
     """A scalar that remembers how it was computed, so that gradients can flow back.
 
     Args:
@@ -307,6 +349,10 @@ class Value:
         """The number this node holds, as a float."""
         return self._data
 
+    def python_number(self) -> float:
+        """``.data`` (read through the property, which a traced value refuses)."""
+        return self.data
+
     def __repr__(self) -> str:
         label = f"{self.label}, " if self.label else ""
         return f"Value({label}data={self._data!r}, grad={self.grad!r})"
@@ -371,35 +417,6 @@ class Value:
             "'Value' object has no attribute '_children' (micrograd's constructor argument): "
             "a node's parents are v.parents, a tuple in the op's order, or v._prev, a set"
         )
-
-    # Where Python wants a plain number, a Value acts as its .data. None of these is
-    # differentiable: they return ints and floats, which have no graph.
-
-    def __format__(self, spec: str) -> str:
-        """``f"{v:.4f}"`` formats ``.data``; a bare ``f"{v}"`` is ``str(v)``.
-
-        Example:
-            >>> f"{Value(2 / 3):.3f}"
-            '0.667'
-        """
-        return format(self.data, spec) if spec else str(self)
-
-    def __round__(self, ndigits: int | None = None) -> float:
-        """``round(v)`` is an int and ``round(v, n)`` a float, of ``.data``."""
-        return round(self.data) if ndigits is None else round(self.data, ndigits)
-
-    def __int__(self) -> int:
-        """``int(v)``: ``.data`` truncated toward zero, as ``int(2.7)`` is 2."""
-        return int(self.data)
-
-    def __trunc__(self) -> int:
-        return self.data.__trunc__()
-
-    def __floor__(self) -> int:
-        return self.data.__floor__()
-
-    def __ceil__(self) -> int:
-        return self.data.__ceil__()
 
 
 # --- 3. the node makers --------------------------------------------------------------

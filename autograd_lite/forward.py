@@ -44,7 +44,7 @@ from typing import TypeAlias
 
 from . import primitives as P
 from .arguments import Number, call, input_leaves, point_of, same_length
-from .engine import Value, topological_order
+from .engine import PlainNumber, Value, topological_order
 from .explain import html_table, number_text
 from .primitives import FLOAT_OPS, Primitive, WithNumber
 from .support.checks import real_number, real_numbers
@@ -99,7 +99,7 @@ def _reflected(prim: Primitive, other: object, a: Dual) -> Dual:
     return _with_number(P.NUMBER_FIRST[prim], a, number)
 
 
-class Dual:
+class Dual(PlainNumber):
     """A dual number ``value + tangent·ε`` with ε² = 0: a value and its rate of change.
 
     Plug ``Dual(x, 1.0)`` into a function and the result carries ``f(x)`` and ``f'(x)``:
@@ -255,32 +255,9 @@ class Dual:
         """The value, as a float."""
         return self.value
 
-    # The conversions of Value, on the value (the tangent is dropped, as by float()).
-
-    def __format__(self, spec: str) -> str:
-        """``f"{d:.3f}"`` formats the value; a bare ``f"{d}"`` is ``repr(d)``.
-
-        >>> f"{Dual(2 / 3, 1.0):.3f}"
-        '0.667'
-        """
-        return format(self.value, spec) if spec else repr(self)
-
-    def __round__(self, ndigits: int | None = None) -> float:
-        """``round(d)`` is an int and ``round(d, n)`` a float, of the value."""
-        return round(self.value) if ndigits is None else round(self.value, ndigits)
-
-    def __int__(self) -> int:
-        """``int(d)``: the value truncated toward zero, as ``int(2.7)`` is 2."""
-        return int(self.value)
-
-    def __trunc__(self) -> int:
-        return self.value.__trunc__()
-
-    def __floor__(self) -> int:
-        return self.value.__floor__()
-
-    def __ceil__(self) -> int:
-        return self.value.__ceil__()
+    def python_number(self) -> float:
+        """The value, for ``format``, ``round``, ``int`` ... (the tangent is dropped)."""
+        return self.value
 
     def __repr__(self) -> str:
         return f"Dual(value={self.value!r}, tangent={self.tangent!r})"
