@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import add
 from typing import Any
 
@@ -109,6 +109,52 @@ def rms_norm(x: Sequence[Value], eps: float = RMS_EPS) -> list[Value]:
     mean_square = _dot(x, x) * (1.0 / len(x))
     scale = (mean_square + eps) ** -0.5
     return [xi * scale for xi in x]
+
+
+# --- sampling ------------------------------------------------------------------------
+
+
+def checked_temperature(temperature: object, who: str) -> float:
+    """``temperature`` as a float, or an error naming ``who``: a finite number above 0."""
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real):
+        raise TypeError(f"{who}: temperature must be a number, got {temperature!r}")
+    t = float(temperature)
+    if not (math.isfinite(t) and t > 0):
+        raise ValueError(f"{who}: temperature must be a finite number > 0, got {temperature!r}")
+    return t
+
+
+def draw_sequence(
+    next_logits: Callable[[int], Sequence[float]],
+    boundary: int,
+    most: int,
+    temperature: float,
+    rng: random.Random,
+) -> list[int]:
+    """Tokens drawn one at a time from the boundary token until it is drawn again.
+
+    ``next_logits(token)`` reads ``token`` (the boundary first, then each token drawn)
+    and returns the logits of the next one; each is drawn from
+    ``softmax(logits / temperature)`` with ``rng.choices``, as microgpt does, at most
+    ``most`` of them. ``GPT.sample`` and the matrix-level sampler both draw here.
+
+    Returns:
+        The tokens drawn, without the boundary tokens.
+    """
+    drawn: list[int] = []
+    token = boundary
+    for _ in range(most):
+        logits = next_logits(token)
+        top = max(logits)
+        # softmax(logits / temperature) up to its total, which choices divides by;
+        # shifted by the exact largest logit, that one weighs 1 at any temperature
+        # (1e-30 too): the weights never overflow nor all round to 0
+        weights = [math.exp((logit - top) / temperature) for logit in logits]
+        token = rng.choices(range(len(logits)), weights=weights)[0]
+        if token == boundary:
+            break
+        drawn.append(token)
+    return drawn
 
 
 # --- modules with weights -----------------------------------------------------------
@@ -490,30 +536,14 @@ class GPT(Module):
         Returns:
             The token ids drawn, without the boundary tokens.
         """
-        if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real):
-            raise TypeError(f"GPT.sample: temperature must be a number, got {temperature!r}")
-        if not (math.isfinite(temperature) and temperature > 0):
-            raise ValueError(
-                f"GPT.sample: temperature must be a finite number > 0, got {temperature!r}"
-            )
+        temperature = checked_temperature(temperature, "GPT.sample")
         rng = generator(seed)
-        ids = range(self.vocab_size)
-        drawn: list[int] = []
         with no_grad():
             cache = self.new_cache()
-            token = boundary
-            for _ in range(self.block_size):
-                logits = [logit.data for logit in self.step(token, cache)]
-                top = max(logits)
-                # softmax(logits / temperature) up to its total, which choices divides by;
-                # shifted by the exact largest logit, that one weighs 1 at any temperature
-                # (1e-30 too): the weights never overflow nor all round to 0
-                weights = [math.exp((logit - top) / temperature) for logit in logits]
-                token = rng.choices(ids, weights=weights)[0]
-                if token == boundary:
-                    break
-                drawn.append(token)
-        return drawn
+            return draw_sequence(
+                lambda token: [logit.data for logit in self.step(token, cache)],
+                boundary, self.block_size, temperature, rng,
+            )  # fmt: skip
 
     def to_torch(self) -> Any:
         """An equivalent ``torch.nn.Module`` in float64 (needs PyTorch).

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from ..nn.transformer import GPT, RMS_EPS
+from ..nn.transformer import GPT, RMS_EPS, checked_temperature, draw_sequence
 from .gpt import check_batch, checked_tokens
 from .optim import Optimizer
 
@@ -257,18 +257,15 @@ def sample(model: GPT, boundary: int, temperature: float, rng: random.Random) ->
     ten numpy calls per position instead of a graph of Values: what keeps sampling
     from a model of n_embd 64 quick.
     """
-    if not (isinstance(temperature, float | int) and 0 < temperature < float("inf")):
-        raise ValueError(f"sample: temperature must be a finite number > 0, got {temperature!r}")
+    temperature = checked_temperature(temperature, "sample")
     params = model.parameters()
     w = Matrices(model, np.fromiter((p._data for p in params), np.float64, len(params)))
-    ids = range(model.vocab_size)
-    drawn: list[int] = []
-    token = boundary
-    for _ in range(model.block_size):
-        logits, _ = forward(w, np.array([boundary, *drawn]))
-        probs = _softmax(logits[-1] / temperature)
-        token = rng.choices(ids, weights=probs.tolist())[0]
-        if token == boundary:
-            break
-        drawn.append(token)
-    return drawn
+    read = [boundary]
+
+    def next_logits(token: int) -> list[float]:
+        if token != boundary:
+            read.append(token)
+        logits, _ = forward(w, np.array(read))
+        return logits[-1].tolist()  # type: ignore[no-any-return]
+
+    return draw_sequence(next_logits, boundary, model.block_size, temperature, rng)
