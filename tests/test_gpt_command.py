@@ -219,21 +219,28 @@ def test_the_compiled_step_gives_the_scalar_steps_loss_and_gradients():
     models = [GPT(tokenizer.vocab_size, n_embd=8, n_head=2, seed=3) for _ in range(2)]
     adams = [optim.Adam(m.parameters(), lr=0.01, betas=(0.85, 0.99)) for m in models]
     compiled = gpt_training.CompiledStep()
-    for _ in range(3):  # later calls replay the tapes traced by the first, on new weights
+    first = [q.data for q in models[1].parameters()]
+    for k in range(3):  # later calls replay the tape traced by the first, on new weights
         expected = gpt_training.scalar_step(models[0], adams[0], batch)
         got = compiled(models[1], adams[1], batch)
         assert got == pytest.approx(expected, rel=1e-12)
+        if k == 0:  # the weights stay in the step's vector until write_back
+            assert [q.data for q in models[1].parameters()] == first
+        compiled.write_back()
         for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
             assert q.grad == pytest.approx(p.grad, rel=1e-10, abs=1e-15)
             assert q.data == pytest.approx(p.data, rel=1e-12, abs=1e-15)  # the same update
-    assert sorted(compiled.tapes) == [8]  # the shorter names ran through the longest's tape
-    for name in names:  # one name a step: each length its own tape
+    assert sorted(compiled.tapes) == [9]  # 7 positions, in the bucket of 8 (9 tokens)
+    for name in names:  # one name a step: each length through its bucket's tape
         tokens = tokenizer.frame(name)
         expected = gpt_training.scalar_step(models[0], adams[0], [tokens])
         assert compiled(models[1], adams[1], [tokens]) == pytest.approx(expected, rel=1e-12)
+        compiled.write_back()
         for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
             assert q.grad == pytest.approx(p.grad, rel=1e-10, abs=1e-15)
-    assert sorted(compiled.tapes) == [5, 6, 8]
+    assert sorted(compiled.tapes) == [5, 9]  # (4 positions: ava, zoe) and 5, 7 (emma, olivia)
+    whole = compiled._whole
+    assert whole is not None and len(whole.tape.outputs) == 16  # one trace, of a whole block
 
 
 def test_a_name_longer_than_the_block_is_cut_as_the_scalar_loss_cuts_it():
@@ -243,6 +250,7 @@ def test_a_name_longer_than_the_block_is_cut_as_the_scalar_loss_cuts_it():
     expected = gpt_training.scalar_step(models[0], sgds[0], batch)
     compiled = gpt_training.CompiledStep()
     assert compiled(models[1], sgds[1], batch) == pytest.approx(expected, rel=1e-12)
+    compiled.write_back()
     for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
         assert q.grad == pytest.approx(p.grad, rel=1e-10, abs=1e-15)
     assert sorted(compiled.tapes) == [4]
@@ -281,6 +289,7 @@ def test_the_compiled_step_moves_only_the_optimized_weights():
         sgd = optim.SGD([p for p in model.parameters() if p not in frozen], lr=0.1)
         before = [p.data for p in frozen]
         step(model, sgd, batch)
+        getattr(step, "write_back", lambda: None)()  # (the compiled step's weights)
         assert [p.data for p in frozen] == before
         grads = [p.grad for p in frozen]
         assert all(type(g) is float and g != 0.0 for g in grads)  # yet they get gradients

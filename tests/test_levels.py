@@ -550,6 +550,7 @@ def test_a_small_gpts_loss_and_gradients_equal_the_scalar_engines_in_few_steps()
     standing_still = optim.SGD(params, lr=0.0)  # the steps' updates leave the weights
     step = CompiledStep()
     step_loss = step(model, standing_still, batch)
+    step.write_back()
     step_grads = np.array([p.grad for p in params])
     scalar_loss = scalar_step(model, standing_still, batch)
     assert step.tapes[length].by_level

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -70,8 +70,44 @@ class CompiledFunction:
             # (a GPT's tape for 10 tokens: 210 -> 160 ms); they hold no cycles.
             with collector_paused():
                 tape = build_tape(self.fn, A[0].tolist(), A[last].tolist(), rows=(0, last))
-                self._program = LevelProgram(tape) if self.by_level else Program(tape, self.fuse)
+                self._program = self._program_of(tape)
         return self._program.tape
+
+    def _program_of(self, tape: Tape) -> Program | LevelProgram:
+        return LevelProgram(tape) if self.by_level else Program(tape, self.fuse)
+
+    def restricted(self, outputs: Sequence[int]) -> CompiledFunction:
+        """The function of some of fn's outputs alone, cut from this tape, not traced again.
+
+        It runs only the instructions those outputs depend on. A GPT's loss at each
+        position is one output of the tape of the longest name; since the attention is
+        causal, the tape of a shorter name is the part that its positions' losses
+        need, so one trace serves every length.
+
+        Args:
+            outputs: the indices of the outputs to keep, in the order to return them.
+
+        Raises:
+            ValueError: if fn is not traced yet, or ``outputs`` is empty or names an
+                output fn does not have.
+        """
+        tape = self.tape
+        count = len(tape.outputs)
+        keep = list(outputs)
+        if not keep:
+            raise ValueError("restricted: outputs is empty; keep at least one output")
+        for k in keep:
+            whole_number(k, "restricted", "outputs", at_least=0, at_most=count - 1)
+        fn = self.fn
+
+        def part(x: list[Value]) -> list[Value]:
+            every = fn(x)
+            return [every[k] for k in keep]
+
+        part.__name__ = f"{getattr(fn, '__name__', 'fn')}_outputs_{keep[0]}_to_{keep[-1]}"
+        cut = CompiledFunction(part, self.n_inputs, self.fuse, self.by_level)
+        cut._program = self._program_of(tape.restricted(keep))
+        return cut
 
     @property
     def tape(self) -> Tape:

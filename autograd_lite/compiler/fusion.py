@@ -21,9 +21,25 @@ from ..array_ops import batched
 from ..primitives import DOT, NUMPY_OPS, Primitive
 from .tape import Instruction, Tape, same_primitive
 
-__all__ = ["Dense", "Map", "find_blocks"]
+__all__ = ["Dense", "Map", "find_blocks", "product", "product_grads"]
 
 Array = np.ndarray
+
+
+def product(C: Array, X: Array) -> Array:
+    """``Z = C @ X``: J dots at once, ``Z[j] = Σ_k C[j, k] · X[k]`` (one column per sample)."""
+    return C @ X
+
+
+def product_grads(C: Array, X: Array, G: Array) -> tuple[Array, Array]:
+    """``(dC, dX)`` of ``Z = C @ X`` from ``G = d loss / d Z``.
+
+    A dot's local derivatives (:mod:`autograd_lite.primitives`: d/dcₖ is xₖ, d/dxₖ is
+    cₖ) times each dot's upstream gradient, summed over the dots that share an entry:
+    ``dC = G @ Xᵀ`` (summed over the samples too: C is the same for every sample) and
+    ``dX = Cᵀ @ G``.
+    """
+    return G @ X.T, C.T @ G
 
 
 class _Linear:
@@ -175,7 +191,7 @@ class Dense:
             X = np.stack([vals[k] for k in self.inputs])
         else:
             X = vals[self.source]
-        Z = C @ X
+        Z = product(C, X)
         if self.simple_bias:
             Z += U[self.bias[:, 0]][:, None]
         elif self.bias.shape[1]:
@@ -190,8 +206,8 @@ class Dense:
         G = _gather(grads, self.outputs, X.shape[1], blocks)
         if G is None:
             return
-        _scatter(grads, self.inputs, C.T @ G, blocks)
-        dC = G @ X.T
+        dC, dX = product_grads(C, X, G)
+        _scatter(grads, self.inputs, dX, blocks)
         if self.signs is not None:
             dC *= self.signs
         dU += np.bincount(self.coef.ravel(), weights=dC.ravel(), minlength=len(dU))

@@ -48,6 +48,7 @@ import numpy as np
 
 from ..array_ops import domain_error
 from ..primitives import DOT, NUMPY_OPS, Primitive
+from .fusion import product, product_grads
 from .tape import Instruction, Tape
 
 __all__ = ["LevelProgram"]
@@ -179,6 +180,89 @@ class _Step:
                 at_weights += size
 
 
+
+class _ProductStep(_Step):
+    """A level's dots that make one matrix product: a layer applied at every position.
+
+    Position t's query is ``[dot(Wq[i], xₜ) for i in range(n_embd)]``, and so is every
+    other position's, with the same rows of Wq: the dots of such a step pair each of I
+    shared rows (the weights, one column for every sample) with each of T per-sample
+    rows, once each. Gathered term by term they would read I·T·n numbers twice; as a
+    product ``Z = U @ X`` (U the I rows, X the T rows as columns) they read I·n and
+    T·n, and the backward pass is two products (:func:`.fusion.product_grads`). The
+    instructions are ordered so that the I·T results fill their rows of V as Z's
+    entries lie, row by row: output ``(i, t)`` at row ``first + i·T + t``.
+
+    Its operands: U's rows of V, shape (I, n); X's, shape (T, n) (in the order the
+    dots have them: weights first, as ``nn`` writes them); then the biases, (count,).
+    Its edges are those of U's and X's entries, each summed over the dots that read
+    it, and one per bias.
+    """
+
+    def __init__(self, operands: list[Array], kinds: list[int], first: int, shared_at: int,
+                 shared: Array) -> None:  # fmt: skip
+        super().__init__(DOT, operands, first, len(shared), shared, kinds)
+        self.shared_at = shared_at  # which operand is U (the other of the first two is X)
+        self.I, self.T = len(operands[shared_at]), len(operands[1 - shared_at])
+        self.n = operands[0].shape[1]
+
+    def forward(self, V: Array) -> list[Array]:
+        """Fill the step's rows of V; return (U, X, biases) for the backward pass."""
+        rows_u, rows_x = self.operands[self.shared_at], self.operands[1 - self.shared_at]
+        U = V[rows_u, 0]  # (I, n)
+        samples = V.shape[1]
+        # X: (n, T·samples), position-major columns, so that Z's rows split into (T, samples)
+        X = V[rows_x, 0].T if samples == 1 else V[rows_x].transpose(1, 0, 2).reshape(self.n, -1)
+        Z = product(U, X)
+        zero = Z == 0.0
+        if zero.any():
+            _signed_zeros(U, X, Z, zero)
+        out = Z.reshape(self.count, samples)
+        args = [U, X]
+        if len(self.operands) == 3:  # the biases
+            rows, kind = self.operands[2], self.kinds[2]
+            bias = V[rows] if kind == SAMPLES else V[rows, :1]
+            out = out + bias
+            args.append(bias)
+        V[self.first : self.first + self.count] = out
+        return args
+
+    def backward(self, V: Array, args: list[Array], C: Array, Cw: Array) -> None:
+        """The contributions to U's and X's entries (summed over the dots) and the biases'."""
+        assert self.incoming is not None
+        g = self.incoming.gather(C)  # (count, samples)
+        samples = g.shape[1]
+        U, X = args[0], args[1]
+        dU, dX = product_grads(U, X, g.reshape(self.I, -1))
+        # each operand's contributions, as (per sample, summed over the samples)
+        by_operand = [(None, dU), (dX.reshape(self.n, self.T, samples).transpose(1, 0, 2), None)]
+        if self.shared_at == 1:
+            by_operand.reverse()
+        if len(args) == 3:  # a bias's local derivative is 1
+            by_operand.append((g, g.sum(axis=1)))
+        at, at_weights = self.edges, self.weight_edges
+        for rows, (each, summed), kind in zip(self.operands, by_operand, self.kinds, strict=True):
+            size = rows.size
+            if kind == SAMPLES:
+                C[at : at + size].reshape(each.shape)[...] = each
+                at += size
+            elif kind == WEIGHTS:
+                Cw[at_weights : at_weights + size] = summed.reshape(size)
+                at_weights += size
+
+
+def _signed_zeros(U: Array, X: Array, Z: Array, zero: Array) -> None:
+    """Give the zeros of ``Z = U @ X`` the engine's sign.
+
+    The engine's sums start from -0.0 (see :mod:`autograd_lite.sums`), so a dot whose
+    products are all -0.0 is -0.0, where a matrix product, which starts from 0.0, gives
+    0.0 (a sign that a later product, or atan2, would carry). Only a zero can be wrong
+    this way, so only the zeros are summed again, term by term from -0.0.
+    """
+    i, c = np.nonzero(zero)
+    Z[i, c] = np.sum(U[i] * X[:, c].T, axis=1, initial=-0.0)
+
+
 def _checked(prim: Primitive, shared: Array) -> Callable[..., Any]:
     """The primitive's array forward, raising the float forward's error where it has none.
 
@@ -212,6 +296,39 @@ def _key(instruction: Instruction, level: int) -> tuple[Any, ...]:
     n = len(inputs) // 2 if prim is DOT else len(inputs)
     bias = prim is DOT and len(inputs) % 2 == 1
     return (level, prim.name, params, bias, n.bit_length())  # lengths within a factor of 2
+
+
+def _latest_levels(code: list[Instruction], size: int) -> list[int]:
+    """Each instruction's level: as late as its results allow, the last level the outputs'.
+
+    Any level after its inputs' and before its users' would do. The earliest (one more
+    than the highest level among its inputs) splits a GPT's positions: position t's
+    softmax takes the largest of t + 1 scores in log₂(t + 1) rounds
+    (:func:`autograd_lite.softmax.maximum`), so everything after the attention of
+    position 15 would come four levels after position 0's, and each layer's product
+    would be five steps. Taken as late as possible, everything after the attention
+    lines up, since it is the same for every position; only the queries, each read by
+    its own position's scores, come apart.
+    """
+    earliest = [0] * size
+    for _, inputs, out in code:
+        earliest[out] = 1 + max(earliest[i] for i in inputs)
+    last = max((earliest[out] for _, _, out in code), default=0)
+    level = [last] * size  # (an output, read by no instruction, stays at the last level)
+    for _, inputs, out in reversed(code):
+        before = level[out] - 1
+        for i in inputs:
+            if before < level[i]:
+                level[i] = before
+    return level
+
+
+class _Product(NamedTuple):
+    """Dots that make one matrix product: the operands of :class:`_ProductStep` and which
+    of the first two is the shared one."""
+
+    operands: list[Array]
+    shared_at: int
 
 
 class _Run(NamedTuple):
@@ -252,21 +369,28 @@ class LevelProgram:
         inputs = np.arange(self.inputs_at, self.inputs_at + tape.n_inputs)
         row[tape.uniform : tape.uniform + tape.n_inputs] = inputs
 
-        level = [0] * tape.size
+        code = tape.uniform_code + tape.batched_code
+        level = _latest_levels(code, tape.size)
         groups: dict[tuple[Any, ...], list[Instruction]] = {}
-        for instruction in tape.uniform_code + tape.batched_code:
-            depth = 1 + max(level[i] for i in instruction.inputs)
-            level[instruction.output] = depth
-            groups.setdefault(_key(instruction, depth), []).append(instruction)
+        for instruction in code:
+            groups.setdefault(_key(instruction, level[instruction.output]), []).append(instruction)
 
         self.steps: list[_Step] = []
         first = self.inputs_at + tape.n_inputs
         for key in sorted(groups, key=lambda k: k[0]):  # by level; stable within one
             code = groups[key]
-            outputs = np.array([out for _, _, out in code], dtype=np.intp)
-            row[outputs] = np.arange(first, first + len(code))
-            self.steps.append(self._step(code, row, first))
-            first += len(code)
+            parts = self._split_products(code, row) if code[0].primitive is DOT else [(code, None)]
+            for part, product in parts:
+                outputs = np.array([out for _, _, out in part], dtype=np.intp)
+                row[outputs] = np.arange(first, first + len(part))
+                if product is None:
+                    self.steps.append(self._step(part, row, first))
+                else:
+                    kinds = [self._kind(rows) for rows in product.operands]
+                    shared = np.array([out < tape.uniform for _, _, out in part])
+                    step = _ProductStep(product.operands, kinds, first, product.shared_at, shared)
+                    self.steps.append(step)
+                first += len(part)
         self.rows = first
         self.outputs = row[np.array(tape.outputs, dtype=np.intp)]
 
@@ -322,6 +446,58 @@ class LevelProgram:
         for j, (_, inputs, _) in enumerate(code):
             terms[j, : len(inputs)] = row[list(inputs)]
         return step([terms])
+
+    def _split_products(
+        self, code: list[Instruction], row: Array
+    ) -> list[tuple[list[Instruction], _Product | None]]:
+        """A level's dots as matrix products where they make them, and the rest.
+
+        A product (see :class:`_ProductStep`) is I shared rows (weights, the same for
+        every sample), each met by the same T per-sample rows in exactly one dot each.
+        One level may hold several (the keys and the values of every position) and dots
+        that make none (the attention's, whose both sides are per sample): those are
+        returned last, with None, for one step of gathered terms.
+        """
+        length = len(code[0].inputs)
+        n = length // 2
+        if n == 0 or any(len(inputs) != length for _, inputs, _ in code):
+            return [(code, None)]
+        ins = row[np.array([inputs for _, inputs, _ in code], dtype=np.intp)]
+        sides = (ins[:, :n], ins[:, n : 2 * n])
+        uniform = [(side < self.inputs_at).all(axis=1) for side in sides]
+        parts: list[tuple[list[Instruction], _Product | None]] = []
+        rest: list[int] = list(np.flatnonzero(uniform[0] == uniform[1]))
+        for shared_at in (0, 1):
+            dots = np.flatnonzero(uniform[shared_at] & ~uniform[1 - shared_at])
+            if len(dots) == 0:
+                continue
+            shared_rows, i = np.unique(sides[shared_at][dots], axis=0, return_inverse=True)
+            sample_rows, t = np.unique(sides[1 - shared_at][dots], axis=0, return_inverse=True)
+            meets: dict[int, list[tuple[int, int]]] = {}  # shared row -> (sample row, dot)
+            for dot, a, b in zip(dots.tolist(), i.ravel().tolist(), t.ravel().tolist(), strict=True):
+                meets.setdefault(a, []).append((b, dot))
+            families: dict[tuple[int, ...], list[int]] = {}  # the sample rows -> shared rows
+            for a, pairs in meets.items():
+                pairs.sort()
+                partners = tuple(b for b, _ in pairs)
+                if len(set(partners)) < len(partners):  # one pair twice: not a product
+                    rest += [dot for _, dot in pairs]
+                else:
+                    families.setdefault(partners, []).append(a)
+            for partners, shared in families.items():
+                order = [dot for a in shared for _, dot in meets[a]]  # row by row of Z
+                if len(order) < 2:
+                    rest += order
+                    continue
+                operands = [shared_rows[shared], sample_rows[list(partners)]]
+                if shared_at == 1:
+                    operands.reverse()
+                if length % 2:  # the biases, in the dots' new order
+                    operands.append(ins[order, -1])
+                parts.append(([code[dot] for dot in order], _Product(operands, shared_at)))
+        if rest:
+            parts.append(([code[dot] for dot in sorted(rest)], None))
+        return parts
 
     def _kind(self, rows: Array) -> int:
         """What an operand's rows hold: samples' numbers, weights, or constants alone."""

@@ -116,6 +116,53 @@ class Tape:
         lines.append("return " + ", ".join(self.name(k) for k in self.outputs))
         return "\n".join(lines)
 
+    def restricted(self, keep: Sequence[int]) -> Tape:
+        """The tape of the outputs ``keep`` (their indices) alone: the instructions they
+        need, in the same order, their slots numbered again.
+
+        The linked leaves, the constants and the inputs keep their slots, needed or
+        not, so the cut tape runs on the same X and the same parameters (a leaf no
+        kept output reads gets a gradient of 0).
+        """
+        outputs = [self.outputs[k] for k in keep]
+        needed = bytearray(self.size)
+        for out in outputs:
+            needed[out] = 1
+        code = []
+        for instruction in reversed(self.uniform_code + self.batched_code):
+            if needed[instruction.output]:
+                code.append(instruction)
+                for i in instruction.inputs:
+                    needed[i] = 1
+        code.reverse()
+        uniform_code = [ins for ins in code if ins.output < self.uniform]
+        batched_code = [ins for ins in code if ins.output >= self.uniform]
+        slot = list(range(self.size))
+        shared = len(self.linked) + len(self.constants)
+        for k, (_, _, out) in enumerate(uniform_code):
+            slot[out] = shared + k
+        first_input = shared + len(uniform_code)
+        for k in range(self.n_inputs):
+            slot[self.uniform + k] = first_input + k
+        for k, (_, _, out) in enumerate(batched_code):
+            slot[out] = first_input + self.n_inputs + k
+
+        def renumbered(instructions: list[Instruction]) -> list[Instruction]:
+            return [
+                Instruction(prim, tuple(slot[i] for i in inputs), slot[out])
+                for prim, inputs, out in instructions
+            ]
+
+        return Tape(
+            self.n_inputs,
+            self.linked,
+            self.constants,
+            renumbered(uniform_code),
+            renumbered(batched_code),
+            [slot[out] for out in outputs],
+            self.single and len(outputs) == 1,
+        )
+
     def __repr__(self) -> str:
         return (
             f"Tape({self.n_inputs} inputs, {len(self.outputs)} outputs, {len(self.linked)} "

@@ -98,6 +98,12 @@ class WeightVector:
     ``autograd-lite gpt`` on a name of 10 tokens, 4.4-5.2 ms -> 3.7-4.1 ms (against
     ``backward`` into ``.grad``, then Adam's ``step`` and ``zero_grad``, in turns).
 
+    A step may also keep the weights here from one step to the next (``update``
+    instead of ``finish``) and write them into the Values once, at the end of a run
+    (``write_back``; the next ``begin`` reads them again). Speed trick, measured: the
+    GPT's compiled step spent 1 ms of its 3.5 ms reading and writing microgpt's 4,192
+    weights, and 8 of its 11 ms at n_embd 64 (53,632 weights).
+
     A linked leaf of a tape that the optimizer does not hold (a frozen weight) runs
     with its own ``.data`` and gets its gradient added into its ``.grad``.
 
@@ -116,11 +122,13 @@ class WeightVector:
         self.W = np.zeros(0)
         self.G = np.zeros(0)
         self.unoptimized: list[tuple[Value, float]] = []  # gradients for leaves not optimized
+        self.written = True  # whether the Values hold what W holds
 
     def begin(self) -> None:
-        """Read the weights; start the gradients at 0."""
+        """Read the weights (unless W holds newer ones); start the gradients at 0."""
         params = self.params
-        self.W = np.fromiter((p._data for p in params), np.float64, len(params))
+        if self.written:
+            self.W = np.fromiter((p._data for p in params), np.float64, len(params))
         self.G = np.zeros(len(params))
         self.unoptimized.clear()  # (a failed step's must not reach this one)
 
@@ -146,13 +154,25 @@ class WeightVector:
 
     def finish(self) -> None:
         """Update the weights by the optimizer's rule; write weights and gradients back."""
+        self.update()
+        self.write_back()
+
+    def update(self) -> None:
+        """Update the weights in W by the optimizer's rule; the Values get them at
+        :meth:`write_back`."""
         for p, g in self.unoptimized:  # gradients of leaves the optimizer does not move
             p.grad += g
         self.unoptimized.clear()
-        new = self.optimizer.update(self.W, self.G)
-        for p, w, g in zip(self.params, new.tolist(), self.G.tolist(), strict=True):
-            p._data = w  # a finite float: update checked it
-            p.grad = g
+        self.W = self.optimizer.update(self.W, self.G)
+        self.written = False
+
+    def write_back(self) -> None:
+        """Write the weights and the last step's gradients into the Values (once)."""
+        if not self.written:
+            for p, w, g in zip(self.params, self.W.tolist(), self.G.tolist(), strict=True):
+                p._data = w  # a finite float: update checked it
+                p.grad = g
+            self.written = True
 
     def _slots_of(self, compiled: CompiledFunction) -> tuple[Array, Array]:
         """Where each linked leaf of a tape sits among the optimizer's parameters."""
