@@ -238,9 +238,10 @@ def test_the_compiled_step_gives_the_scalar_steps_loss_and_gradients():
         compiled.write_back()
         for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True):
             assert q.grad == pytest.approx(p.grad, rel=1e-10, abs=1e-15)
-    assert sorted(compiled.tapes) == [5, 9]  # (4 positions: ava, zoe) and 5, 7 (emma, olivia)
+    assert sorted(compiled.tapes) == [9]  # 4 to 7 positions: the bucket of 8
     whole = compiled._whole
-    assert whole is not None and len(whole.tape.outputs) == 16  # one trace, of a whole block
+    assert whole is not None  # one trace, of a whole block: 16 losses and their logits
+    assert len(whole.tape.outputs) == 16 * (1 + tokenizer.vocab_size)
 
 
 def test_a_name_longer_than_the_block_is_cut_as_the_scalar_loss_cuts_it():

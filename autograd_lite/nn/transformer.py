@@ -517,10 +517,28 @@ class GPT(Module):
         Returns:
             ``min(block_size, len(tokens) - 1)`` Values.
         """
+        return self.logits_and_losses(tokens, who)[1]
+
+    def logits_and_losses(
+        self, tokens: Sequence[int] | Sequence[Sequence[Value]], who: str = "GPT.losses"
+    ) -> tuple[list[list[Value]], list[Value]]:
+        """Each position's logits, and the cross-entropy of the token after it (see
+        :meth:`losses`): what a compiled step traces, to train on the losses and to
+        sample from the logits with one tape.
+
+        Returns:
+            ``min(block_size, len(tokens) - 1)`` lists of ``vocab_size`` logits, and as
+            many losses.
+        """
         check_sequence(tokens, who)
         n = min(self.block_size, len(tokens) - 1)
         cache = self.new_cache()
-        return [cross_entropy(self.step(tokens[t], cache), tokens[t + 1]) for t in range(n)]
+        logits: list[list[Value]] = []
+        losses: list[Value] = []
+        for t in range(n):
+            logits.append(self.step(tokens[t], cache))
+            losses.append(cross_entropy(logits[t], tokens[t + 1]))
+        return logits, losses
 
     def sample(self, boundary: int, temperature: float = 0.5, seed: Seed = None) -> list[int]:
         """Generate one sequence: start at the boundary token, draw until it comes again.

@@ -24,6 +24,7 @@ whole-matrix operations; the command's default). A GPT step takes token lists,
 
 from __future__ import annotations
 
+import random
 import sys
 from collections.abc import Callable, Sequence
 from functools import reduce
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..compiler import CompiledFunction, compile
-from ..nn.transformer import GPT, check_sequence, token_id
+from ..nn.transformer import GPT, check_sequence, checked_temperature, draw_sequence, token_id
 from ..support.collector import collector_paused
 from . import optim
 from .steps import WeightVector
@@ -124,30 +125,77 @@ class CompiledStep:
         check_batch(batch, "CompiledStep")
         vocab = model.vocab_size
         docs = [checked_tokens(tokens, vocab, model.block_size + 1) for tokens in batch]
-        if model is not self._model:
-            self.write_back()
-            self._model, self._whole, self._tapes, self._vector = model, None, {}, None
+        self._use(model)
         if self._vector is None or self._vector.optimizer is not optimizer:
             self.write_back()
             self._vector = WeightVector(optimizer)
         width = self._bucket(max(len(tokens) for tokens in docs), model.block_size)
         rows = np.zeros((len(docs), (model.block_size + 1) * vocab))  # (unread beyond width)
-        seeds = np.zeros((width - 1, len(docs)))  # the weight of position t of name i
+        tape = self._tape(model, width, rows)
+        # the weight of each output for each name: position t's loss, 1/(its positions ·
+        # names) up to its end, then 0; and 0 for the whole tape's logits
+        seeds = np.zeros((len(tape.tape.outputs), len(docs)))
         for i, tokens in enumerate(docs):
             padded = tokens + [tokens[-1]] * (width - len(tokens))
             rows[i, np.arange(width) * vocab + padded] = 1.0
             seeds[: len(tokens) - 1, i] = 1.0 / ((len(tokens) - 1) * len(docs))
         vector = self._vector
         vector.begin()
-        losses = vector.run(self._tape(model, width, rows), rows, list(seeds))  # (names, width-1)
+        outputs = vector.run(tape, rows, list(seeds))  # (names, outputs)
         vector.update()
-        return float(np.sum(losses * seeds.T))
+        return float(np.sum(outputs[:, : width - 1] * seeds[: width - 1].T))
 
     def write_back(self) -> None:
         """Write the weights and the last step's gradients into the model's Values; the
         next call reads them again (they may have changed)."""
         if self._vector is not None:
             self._vector.write_back()
+
+    def sample(self, model: GPT, boundary: int, temperature: float, rng: random.Random) -> list[int]:
+        """:meth:`GPT.sample`'s draws, each next token's logits read off the loss tape.
+
+        The loss of position t is the cross-entropy of the token that comes next, which
+        the tape takes as a one-hot input y: ``log Σ exp(logits) − Σᵥ yᵥ·logitsᵥ``
+        (:func:`autograd_lite.softmax.cross_entropy`). It is linear in y, so its
+        derivative along yᵥ is ``−logitsᵥ``, whatever y is: one forward and backward
+        run of the tape on the tokens drawn so far, seeded at position t alone, gives
+        the logits as the gradient of the inputs of position t + 1 (later positions,
+        seeded 0, add nothing). The same tokens as ``model.sample(boundary,
+        temperature, seed=rng)``, whose logits agree to rounding and for which ``rng``
+        draws the same numbers, from one run of a tape per token instead of a graph of
+        Values.
+
+        Args:
+            model: the GPT (its Values' weights; a training run's are written back first).
+            boundary: the token that starts and ends a document.
+            temperature: divides the logits before the softmax; a finite number > 0.
+            rng: draws the tokens.
+        """
+        temperature = checked_temperature(temperature, "CompiledStep.sample")
+        vocab = model.vocab_size
+        boundary = token_id(boundary, vocab)
+        self._use(model)
+        self.write_back()
+        block = model.block_size
+        drawn = [boundary]
+
+        def next_logits(token: int) -> list[float]:
+            if token != boundary:
+                drawn.append(token)
+            t = len(drawn) - 1  # the position whose next token is drawn
+            rows = np.zeros((1, (block + 1) * vocab))
+            rows[0, np.arange(len(drawn)) * vocab + drawn] = 1.0  # (no token after: zeros)
+            outputs = self._tape(model, block + 1, rows)(rows)  # the block's losses, logits
+            at = block + t * vocab
+            return outputs[0, at : at + vocab].tolist()  # type: ignore[no-any-return]
+
+        return draw_sequence(next_logits, boundary, model.block_size, temperature, rng)
+
+    def _use(self, model: GPT) -> None:
+        """Hand back the weights of another model first, and forget its tapes."""
+        if model is not self._model:
+            self.write_back()
+            self._model, self._whole, self._tapes, self._vector = model, None, {}, None
 
     @staticmethod
     def _bucket(length: int, block_size: int) -> int:
@@ -161,18 +209,20 @@ class CompiledStep:
         if self._whole is None:
             vocab, tokens = model.vocab_size, model.block_size + 1
 
-            def losses(x: list[Any]) -> Any:
-                return model.losses([x[t * vocab : (t + 1) * vocab] for t in range(tokens)])
+            def losses_and_logits(x: list[Any]) -> list[Any]:
+                one_hots = [x[t * vocab : (t + 1) * vocab] for t in range(tokens)]
+                logits, losses = model.logits_and_losses(one_hots)
+                return losses + [v for row in logits for v in row]
 
-            losses.__name__ = f"gpt_losses_of_{tokens}_tokens"
-            self._whole = compile(losses, tokens * vocab, by_level=True)
+            losses_and_logits.__name__ = f"gpt_losses_and_logits_of_{tokens}_tokens"
+            self._whole = compile(losses_and_logits, tokens * vocab, by_level=True)
             self._whole.trace(rows)
         if length not in self._tapes:
             whole = self._whole
-            positions = len(whole.tape.outputs)
-            self._tapes[length] = whole if length - 1 == positions else whole.restricted(
-                range(length - 1)
-            )
+            if length == model.block_size + 1:
+                self._tapes[length] = whole  # (its logits' outputs get seeds of 0)
+            else:
+                self._tapes[length] = whole.restricted(range(length - 1))
         return self._tapes[length]
 
 
