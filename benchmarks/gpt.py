@@ -31,10 +31,9 @@ Rows:
   our engine; its hot paths are ops with a plain number on one side: ``v - max_val``,
   ``x / len(x)``, ``sum()`` starting from 0, ``** -0.5``). Target: at least 2.5x faster
   than the same script on the peer's engine.
-* ``compiled``: the step of ``autograd-lite gpt --tapes``, ``gpt_training.CompiledStep``:
-  one compiled tape per name length, traced at its first use (within the timed steps).
-  (The command's default, whole-matrix step is timed against PyTorch in
-  ``benchmarks/gpt_vs_torch.py``.)
+* ``compiled``: the step of ``autograd-lite gpt``, ``gpt_training.CompiledStep``: the
+  graph of a whole block traced once, at the first step (within the timed steps), and
+  replayed level by level. (It is timed against PyTorch in ``benchmarks/gpt_vs_torch.py``.)
 * ``microgpt engine``: THE PEER. A reconstruction, written for this benchmark, of the
   scalar engine and the model function of microgpt (Andrej Karpathy, February 2026,
   https://gist.github.com/karpathy/8627fe009c40f57531cb18360106ce95): a node holds its
@@ -265,8 +264,8 @@ def our_step(model: GPT, names: list[list[int]], how: str = "scalar") -> Step:
     """The same step on nn.GPT and optim.Adam: as ``autograd-lite gpt --scalar`` runs it
     (``gpt_training.scalar_step``, the cycle collector paused while the graph lives), with
     the collector running as it does for the peer (``"collector on"``), or as
-    ``autograd-lite gpt`` runs it by default (``"compiled"``: one tape per name length,
-    each traced at its first use, which these steps pay for)."""
+    ``autograd-lite gpt`` runs it by default (``"compiled"``: the tape of a whole block,
+    traced at the first step, which these steps pay for)."""
     adam = optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
 
     def graph_step(model: GPT, optimizer: optim.Optimizer, batch: list[list[int]]) -> float:

@@ -14,11 +14,11 @@ Rows:
 
 1. ``compiled``: ``gpt_training.train(..., step=gpt_training.CompiledStep())``, as the
    command runs it, timed end to end in wall seconds (``time.perf_counter`` around
-   ``train``): the tracing of a tape for each name length met, every step, the Adam
-   updates. The part spent tracing is estimated without touching the package: each step
-   is timed, and the steps after which ``CompiledStep.tapes`` holds one more length are
-   the tracing steps; tracing ≈ their time less as many ordinary steps (the median of
-   the other steps). Reported: the mean loss of the last min(100, steps) steps.
+   ``train``): the tracing of the whole block's tape at the first step and the cutting
+   of each length bucket's tape from it, every step, the Adam updates. The part spent
+   tracing is estimated without touching the package: each step is timed, and the steps
+   after which ``CompiledStep.tapes`` holds one more tape are the tracing steps; tracing
+   ≈ their time less as many ordinary steps (the median of the other steps). Reported: the mean loss of the last min(100, steps) steps.
 2. ``scalar graph``: the same with ``gpt_training.scalar_step`` (the command's
    ``--scalar``: the graph of Values built and walked for every name, the cycle
    collector paused), from the same weights. Reported: its time, its mean of the last
@@ -39,8 +39,8 @@ Rows:
 4. ``batch 32 against batch 1``: the last 1,000 names of the shuffled list are held out,
    and the model trains on the others, compiled, from the same initial weights, with
    ``--batch`` names per step (default 32: the next names in order; ``CompiledStep`` runs
-   them together through the tape of the longest, each weighting its positions past its
-   end by 0) and, separately, with
+   them together through the tape of the longest's bucket, each weighting its positions
+   past its end by 0) and, separately, with
    one name per step, each for the same budget of training seconds (``--seconds``; by
    default the wall time of row 1). The learning rate decays linearly *in training
    time*, ``lr = 0.01·(1 − t/budget)`` at a step that starts t seconds into the budget,
@@ -48,8 +48,8 @@ Rows:
    number of steps estimated from a warm-up, makes both runs spend exactly the budget
    and end with the learning rate near 0 whatever the load on this shared machine does
    to their speed; the price is that the schedule, and so the losses, vary a little
-   from run to run. The tapes are those traced in row 1, plus, before part 4 and
-   untimed, one step at lr 0 on one name of every length (the weights then reset), so
+   from run to run. The tapes are those of row 1, plus, before part 4 and untimed, one
+   step at lr 0 on one name of every length (the weights then reset), so
    that the budget goes to training only, alike for both runs (tracing is row 1's
    concern). At ten checkpoints of training time (and at 0) the clock stops and the
    model is evaluated: the mean, over the first ``--eval-names`` held-out names (default
@@ -111,7 +111,7 @@ class Times:
         return result
 
     def tracing(self) -> tuple[int, float, float]:
-        """The steps that traced a new length: how many, their seconds in all, and the
+        """The steps that made a new tape: how many, their seconds in all, and the
         median seconds of the other steps (0 if none)."""
         traced = [s for s, new in zip(self.wall, self.traced, strict=True) if new]
         ordinary = [s for s, new in zip(self.wall, self.traced, strict=True) if not new]
@@ -136,6 +136,12 @@ class TimedStep:
         loss = self.times.call(self.step, model, optimizer, batch)
         self.times.traced.append(self._tapes() > tapes)
         return loss
+
+    def write_back(self) -> None:
+        """The wrapped step's, if it keeps the weights (``train`` calls it at its end)."""
+        write_back = getattr(self.step, "write_back", None)
+        if write_back is not None:
+            write_back()
 
 
 @dataclass
@@ -222,6 +228,7 @@ def train_for(
         trained += time.perf_counter() - started
         k += 1
         if trained >= min(budget, budget * len(curve.points) / CHECKPOINTS):
+            step.write_back()  # (the step keeps the weights until then)
             curve.points.append(Checkpoint(trained, k, held_out_loss(model, held_out)))
     return curve
 
@@ -432,25 +439,27 @@ def main() -> None:
     assert gap < 1e-9, "the peer trained a different model"
     report_targets(steps, compiled, scalar, peer_row)
 
-    # part 4: row 1's model object and CompiledStep, so row 1's tapes; the lengths it did
-    # not meet traced now, untimed, by a step at lr 0 (the weights are reset anyway)
+    # part 4: row 1's model object and CompiledStep, so row 1's tapes; the buckets it did
+    # not meet cut now, untimed, by a step at lr 0 (the weights are reset anyway)
     train_docs, held_out = docs[:-HELD_OUT], docs[-HELD_OUT:][: args.eval_names]
     one_of_each = {min(len(d), model.block_size + 1): d for d in train_docs}
     before = len(compiled_step.tapes)
     started = time.perf_counter()
     compiled_step(model, optim.SGD(model.parameters(), lr=0.0), list(one_of_each.values()))
+    compiled_step.write_back()
     setup = time.perf_counter() - started
     budget = args.seconds or compiled.seconds
     print(
         f"4. batch {args.batch} against batch 1, compiled: {len(train_docs):,} names trained "
         f"on in order, the last {HELD_OUT:,} held out; each run {budget:.2f} training s "
         f"(wall, {'--seconds' if args.seconds else 'as row 1'}), lr {LR:g}·(1 − t/budget) at "
-        f"t training s; row 1's tapes plus {len(compiled_step.tapes) - before} lengths "
-        f"traced beforehand, untimed ({setup:.2f} s); checkpoints untimed: the mean "
+        f"t training s; row 1's tapes plus {len(compiled_step.tapes) - before} buckets "
+        f"cut beforehand, untimed ({setup:.2f} s); checkpoints untimed: the mean "
         f"held-out loss per name over {len(held_out)} names (scalar forward)"
     )
     curves = []
     for batch in (1, args.batch):
+        compiled_step.write_back()  # (before the weights are reset, not after)
         model.load_state_dict(initial)
         curves.append(train_for(model, compiled_step, train_docs, batch, budget, held_out))
     report_curves(curves[0], curves[1], len(held_out))

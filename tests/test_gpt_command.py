@@ -15,7 +15,6 @@ import pytest
 from autograd_lite import cli, data, nn, optim
 from autograd_lite.nn.transformer import GPT
 from autograd_lite.training import gpt as gpt_training
-from autograd_lite.training.gpt_arrays import ArrayStep
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -173,7 +172,7 @@ def test_help_lists_the_flags(capsys):
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
     flags = ["--steps", "--batch", "--seed", "--temperature", "--out", "--no-progress", "--scalar"]
-    flags += ["--tapes", "--n-embd", "--n-head", "--n-layer", "--block-size", "--input"]
+    flags += ["--n-embd", "--n-head", "--n-layer", "--block-size", "--input"]
     for flag in [*flags, "--samples", "--sample-only"]:
         assert flag in text
 
@@ -271,7 +270,7 @@ def test_a_name_longer_than_the_block_is_cut_as_the_scalar_loss_cuts_it():
     ],
 )
 def test_the_compiled_step_refuses_what_the_scalar_step_refuses(batch, error, message):
-    for step in (gpt_training.scalar_step, gpt_training.CompiledStep(), ArrayStep()):
+    for step in (gpt_training.scalar_step, gpt_training.CompiledStep()):
         model = GPT(5, block_size=3, n_embd=4, n_head=1, seed=2)
         before = [p.data for p in model.parameters()]
         with pytest.raises(error, match=message):
@@ -299,17 +298,16 @@ def test_the_compiled_step_moves_only_the_optimized_weights():
         assert q.data == pytest.approx(p.data, rel=1e-12, abs=1e-15)
 
 
-def test_scalar_and_tapes_flags_train_the_same_run_as_the_default(tmp_path):
+def test_the_scalar_flag_trains_the_same_run_as_the_default(tmp_path):
     runs = {}
-    for flag in ("", "--scalar", "--tapes"):
+    for flag in ("", "--scalar"):
         status, stdout, _ = run_cli(
             ["gpt", "--steps", "2", "--seed", "3", "--no-progress", "--out", str(tmp_path)]
             + ([flag] if flag else [])
         )
         assert status == 0
         runs[flag] = stdout
-    assert "on the scalar graph" in runs["--scalar"] and "compiled" in runs["--tapes"]
-    assert "as whole-matrix operations" in runs[""]
+    assert "on the scalar graph" in runs["--scalar"] and "compiled (one traced tape)" in runs[""]
     final = {re.search(r"final loss (\d+\.\d+)", out).group(1) for out in runs.values()}
     assert len(final) == 1  # the same losses to the printed digits
     samples = {tuple(re.findall(r"^sample +\d+: (.*)$", out, flags=re.M)) for out in runs.values()}
@@ -344,7 +342,7 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
         (["--n-layer", "-1"], "--n-layer: must be at least 1, got -1"),
         (["--block-size", "0"], "--block-size: must be at least 1, got 0"),
         (["--samples", "-3"], "--samples: must be at least 0, got -3"),
-        (["--scalar", "--tapes"], "not allowed with argument"),
+        (["--tapes"], "unrecognized arguments: --tapes"),
     ],
 )
 def test_bad_size_flags_exit_2_with_an_error_line(argv, message, capsys):

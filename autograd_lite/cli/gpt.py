@@ -21,10 +21,11 @@ tokenizer is built from the file), ``--samples N``, and ``--sample-only`` (load
 ``model.json`` from ``--out`` and sample, without training; give the same ``--input``
 as the training run, whose characters are the vocabulary).
 
-A step runs as whole-matrix numpy operations by default
-(:class:`~autograd_lite.training.gpt_arrays.ArrayStep`, the scalar graph's families
-regrouped, same numbers to rounding); ``--scalar`` builds and walks the graph of
-Values, and ``--tapes`` replays compiled tapes of it level by level.
+By default the graph of Values of a whole block is traced once and replayed with numpy
+(:class:`~autograd_lite.training.gpt.CompiledStep`: each family of nodes, such as the
+queries of every position, one numpy call; same numbers as the graph to rounding), and
+the samples are drawn from the same tape's logits; ``--scalar`` builds and walks the
+graph of Values at every step, and samples on Values.
 
 The training itself is the library's (:mod:`autograd_lite.training.gpt`): the command
 reads its arguments, runs the recipe, prints and writes.
@@ -57,8 +58,6 @@ from ..training.gpt import (
     scalar_step,
     train,
 )
-from ..training.gpt_arrays import ArrayStep
-from ..training.gpt_arrays import sample as sample_arrays
 from .output import output_folder
 from .shell import CommandError, whole_number
 
@@ -148,18 +147,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="load model.json from --out and sample, without training (the size flags "
         "are the file's)",
     )
-    engines = parser.add_mutually_exclusive_group()
-    engines.add_argument(
+    parser.add_argument(
         "--scalar",
         action="store_true",
-        help="build each step's graph of Values instead of whole-matrix operations "
-        "(same gradients to about 1e-12, slower)",
-    )
-    engines.add_argument(
-        "--tapes",
-        action="store_true",
-        help="replay compiled tapes of the graph of Values, one per name length, level "
-        "by level (same gradients to about 1e-12, slower)",
+        help="build and walk each step's graph of Values instead of replaying its traced "
+        "tape (same gradients to about 1e-12, slower)",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -180,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     tokenizer = data.CharTokenizer(docs)
     if args.sample_only:
         model = _trained_model(args.out / "model.json", tokenizer, what)
-        _print_samples(model, tokenizer, args, random.Random(args.seed))
+        _print_samples(model, tokenizer, args, random.Random(args.seed), CompiledStep())
         return 0
     with output_folder(args.out, OUTPUTS):
         return _train(args, docs, what, tokenizer)
@@ -200,13 +192,8 @@ def _train(
     per_step = "1 document" if args.batch == 1 else f"{args.batch} documents"
     if args.input is None:
         per_step = per_step.replace("document", "name")
-    engine = (
-        "on the scalar graph"
-        if args.scalar
-        else "compiled (one tape per name length)"
-        if args.tapes
-        else "as whole-matrix operations"
-    )
+    step = scalar_step if args.scalar else CompiledStep()
+    engine = "on the scalar graph" if args.scalar else "compiled (one traced tape)"
     print(
         f"{len(docs):,} {what}, {tokenizer.vocab_size} tokens "
         f"({_characters(tokenizer)} and the boundary); {model}: "
@@ -225,7 +212,7 @@ def _train(
             args.steps,
             batch=args.batch,
             schedule=linear_decay(LR, args.steps),
-            step=scalar_step if args.scalar else CompiledStep() if args.tapes else ArrayStep(),
+            step=step,
             progress=not args.no_progress,
         )
     except ValueError as e:  # a step that would make a weight nan or inf
@@ -236,7 +223,7 @@ def _train(
         f"final loss {losses[-1]:.4f}; mean of the last {len(last)} steps "
         f"{statistics.fmean(last):.6f} (trained in {seconds:.2f} s)"
     )
-    _print_samples(model, tokenizer, args, rng)
+    _print_samples(model, tokenizer, args, rng, None if args.scalar else step)
 
     try:
         print(f"wrote {model.save(out / 'model.json')}")
@@ -299,14 +286,22 @@ def _trained_model(path: Path, tokenizer: data.CharTokenizer, what: str) -> GPT:
 
 
 def _print_samples(
-    model: GPT, tokenizer: data.CharTokenizer, args: argparse.Namespace, rng: random.Random
+    model: GPT,
+    tokenizer: data.CharTokenizer,
+    args: argparse.Namespace,
+    rng: random.Random,
+    compiled: CompiledStep | None,
 ) -> None:
+    """Draw and print ``--samples`` documents: from the compiled step's tape, or on Values."""
     if not args.samples:
         return
     noun = "documents" if args.input is not None else "names"
     print(f"{args.samples} {noun} sampled at temperature {args.temperature:g}:")
     for i in range(1, args.samples + 1):
-        drawn = sample_arrays(model, tokenizer.boundary, args.temperature, rng)
+        if compiled is None:
+            drawn = model.sample(tokenizer.boundary, args.temperature, seed=rng)
+        else:
+            drawn = compiled.sample(model, tokenizer.boundary, args.temperature, rng)
         print(f"sample {i:2d}: {tokenizer.decode(drawn)}")
 
 

@@ -8,18 +8,21 @@ and Python's cost per call is all the cost.
 
 Yet most of those instructions do not wait for one another. The query of position 3
 and the query of position 7 are the same formula on other slots, and so are the 16
-entries of each. Give every instruction a *level*: 0 for a leaf, otherwise one more
-than the highest level among its inputs. An instruction reads only lower levels, so
-all of one level can run at once, and those with the same primitive run as one call on
-rows gathered from the matrix ``V`` of every slot's values (one row per slot, one
-column per sample)::
+entries of each. Give every instruction a *level*, higher than the levels of the
+instructions whose results it reads and lower than those of the instructions that read
+its own (as late as that allows: see :func:`_latest_levels` for why). An instruction
+reads only lower levels, so all of one level can run at once, and those with the same
+primitive run as one call on rows gathered from the matrix ``V`` of every slot's values
+(one row per slot, one column per sample)::
 
     V[rows of level 9's exps] = exp(V[rows of their inputs])
 
 A ``dot`` of n terms is a row of n weight slots and n input slots; the dots of a level
 are padded with a row of zeros to the longest one (within a factor of two: lengths go
-in buckets) and run as one product summed along the terms. The 12,500 instructions of
-that GPT tape become 162 steps.
+in buckets) and run as one product summed along the terms. The dots of a layer, which
+pair every row of its weight matrix with every position's vector, run as one matrix
+product instead (:class:`_ProductStep`). The 12,500 instructions of that GPT tape
+become 90 steps.
 
 Backward, the levels run in reverse. A step writes the contributions ``local · g`` of
 its operands into its own rows of an *edge buffer* (one row per operand of each
@@ -34,9 +37,10 @@ of one term, applied to every term at once (the derivative for wᵢ is xᵢ what
 Which schedule is faster depends on the shapes: levels for big graphs on few samples,
 the interpreter's matrix products for layers on many samples (``compile(...,
 by_level=True)`` picks this one). Measured on microgpt's GPT and a name of 10 tokens
-(6,000 instructions), forward and backward: 2.3-2.7 ms level by level, 21-22 ms one
-instruction (or fused block) at a time, in turns in one process. Results agree to
-rounding: sums are added in another order.
+(6,000 instructions, 92 steps), forward and backward, in turns in one process on a busy
+machine: 2.6-4.0 ms level by level, 46-60 ms one instruction (or fused block) at a
+time (before the matrix products and the late levels: 2.3-2.7 ms against 21-22 ms, on
+a quieter machine). Results agree to rounding: sums are added in another order.
 """
 
 from __future__ import annotations

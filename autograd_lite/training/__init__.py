@@ -6,8 +6,7 @@ batches), then :mod:`.gpt` (the GPT's training on the names). Behind them:
 
 * :mod:`.data` — toy data sets (moons, circles, spirals ...) and the names;
 * :mod:`.objectives` — a loss over a batch, and outputs turned into classes;
-* :mod:`.steps` — one gradient step, on the scalar graph or compiled;
-* :mod:`.gpt_arrays` — the GPT's step as whole-matrix operations (the command's default).
+* :mod:`.steps` — one gradient step, on the scalar graph or compiled.
 
 ``ag.optim``, ``ag.losses``, ``ag.data`` and ``ag.train`` are these modules.
 """

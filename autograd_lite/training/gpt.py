@@ -9,13 +9,12 @@ names sampled at temperature 0.5, from the same generator again.
 
 :func:`train` is the loop; the work of a step, from the names to the loss, the
 gradients and the update, is a function it is given: :func:`scalar_step` (the graph of
-Values, built and walked for every name), :class:`CompiledStep` (one traced tape per
-name length, replayed with numpy level by level) or
-:class:`~autograd_lite.training.gpt_arrays.ArrayStep` (the graph's families of nodes as
-whole-matrix operations; the command's default). A GPT step takes token lists,
-``step(model, optimizer, batch) -> loss``; ``fit``'s steps of the same names in
-:mod:`.steps` take a classifier's batch, ``step(model, goal, optimizer, xb, yb, l2) ->
-(loss, correct)``. Both compiled steps keep the weights in :class:`.steps.WeightVector`.
+Values, built and walked for every name) or :class:`CompiledStep` (the same graph, traced
+once for a whole block and replayed with numpy level by level; the command's default). A
+GPT step takes token lists, ``step(model, optimizer, batch) -> loss``; ``fit``'s steps of
+the same names in :mod:`.steps` take a classifier's batch, ``step(model, goal, optimizer,
+xb, yb, l2) -> (loss, correct)``. Both compiled steps keep the weights in
+:class:`.steps.WeightVector`.
 
     >>> schedule = linear_decay(0.01, 1000)
     >>> schedule(0), schedule(500)
@@ -265,7 +264,7 @@ def train(
         schedule: the learning rate at step k (0-based); None keeps the optimizer's.
         step: one training step on a batch, from the loss to the update (see
             :func:`scalar_step`); it returns the batch's loss before the update. A step
-            with a ``write_back()`` method (``ArrayStep``) has it called at the end,
+            with a ``write_back()`` method (``CompiledStep``) has it called at the end,
             and on an error, to hand the weights back to the model's Values.
         progress: show a tqdm bar on stderr with the latest loss.
 
@@ -287,7 +286,7 @@ def train(
             loss = step(model, optimizer, names)
             losses.append(loss)
             bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-    finally:  # a step that keeps the weights to itself (ArrayStep) hands them back
+    finally:  # a step that keeps the weights to itself (CompiledStep) hands them back
         write_back = getattr(step, "write_back", None)
         if write_back is not None:
             write_back()
