@@ -142,10 +142,30 @@ class _Step:
         self.variadic = prim.arity is None
         self.edges = 0
         self.weight_edges = 0
+        self.plan: list[tuple[int, int, int, tuple[int, ...], bool]] = []  # see place
         self.incoming: _Incoming | None = None
         self.forward_array = _checked(prim, shared)
         # what forward reads of V for each operand: all columns, or the first (a leaf's)
         self.reads = [(_rows(rows), kind == SAMPLES) for rows, kind in zip(operands, kinds)]
+
+    def place(self, at: int, at_weights: int) -> tuple[int, int]:
+        """Give the step's edges their rows, from ``at`` in the edge buffer and from
+        ``at_weights`` in the weights' buffer; return where the next step's begin.
+
+        Each operand's rows there are kept as ``(kind, first, end, shape, terms)``: its
+        kind, its rows of its buffer, the shape of its contributions less the samples'
+        axis, and whether it has terms (a ``dot``'s or a ``sum``'s (count, terms) rows).
+        """
+        self.edges, self.weight_edges = at, at_weights
+        self.plan = []
+        for rows, kind in zip(self.operands, self.kinds, strict=True):
+            start = at if kind != WEIGHTS else at_weights
+            self.plan.append((kind, start, start + rows.size, rows.shape, rows.ndim == 2))
+            if kind == SAMPLES:
+                at += rows.size
+            elif kind == WEIGHTS:
+                at_weights += rows.size
+        return at, at_weights
 
     def targets(self, kind: int) -> list[Array]:
         """The rows the edges of its operands of one kind point at."""
@@ -174,25 +194,20 @@ class _Step:
         samples = g.shape[1]
         out = V[self.first : self.first + self.count]
         locals_ = self.prim.local(NUMPY_OPS, *args, out)
-        at, at_weights = self.edges, self.weight_edges
-        for rows, local, kind in zip(self.operands, locals_, self.kinds, strict=True):
-            size = rows.size
-            upstream = g[:, None, :] if rows.ndim == 2 else g  # (count, terms, samples)
+        for (kind, first, end, shape, terms), local in zip(self.plan, locals_, strict=True):
+            upstream = g[:, None, :] if terms else g  # (count, terms, samples)
             if kind == SAMPLES:
                 # (not reshape(..., -1): a dot of a bias alone has no terms, size 0)
-                into = C[at : at + size].reshape(*rows.shape, samples)
-                np.multiply(local, upstream, out=into)
-                at += size
+                np.multiply(local, upstream, out=C[first:end].reshape(*shape, samples))
             elif kind == WEIGHTS:
-                into = Cw[at_weights : at_weights + size].reshape(rows.shape)
+                into = Cw[first:end].reshape(shape)
                 term = local * upstream
-                if term.shape[:-1] != rows.shape:  # (a local of 1.0 for every term)
-                    term = np.broadcast_to(term, (*rows.shape, samples))
+                if term.shape[:-1] != shape:  # (a local of 1.0 for every term)
+                    term = np.broadcast_to(term, (*shape, samples))
                 if samples == 1:
                     into[...] = term[..., 0]
                 else:
                     np.sum(term, axis=-1, out=into)
-                at_weights += size
 
 
 
@@ -255,15 +270,11 @@ class _ProductStep(_Step):
             by_operand.reverse()
         if len(args) == 3:  # a bias's local derivative is 1
             by_operand.append((g, g.sum(axis=1)))
-        at, at_weights = self.edges, self.weight_edges
-        for rows, (each, summed), kind in zip(self.operands, by_operand, self.kinds, strict=True):
-            size = rows.size
+        for (kind, first, end, _, _), (each, summed) in zip(self.plan, by_operand, strict=True):
             if kind == SAMPLES:
-                C[at : at + size].reshape(each.shape)[...] = each
-                at += size
+                C[first:end].reshape(each.shape)[...] = each
             elif kind == WEIGHTS:
-                Cw[at_weights : at_weights + size] = summed.reshape(size)
-                at_weights += size
+                Cw[first:end] = summed.reshape(end - first)
 
 
 def _signed_zeros(U: Array, X: Array, Z: Array, zero: Array) -> None:
@@ -419,12 +430,7 @@ class LevelProgram:
         # those of weights in a buffer of their own, those of constants nowhere.
         at, at_weights = len(self.outputs), 0
         for step in self.steps:
-            step.edges, step.weight_edges = at, at_weights
-            for rows, kind in zip(step.operands, step.kinds, strict=True):
-                if kind == SAMPLES:
-                    at += rows.size
-                elif kind == WEIGHTS:
-                    at_weights += rows.size
+            at, at_weights = step.place(at, at_weights)
         self.n_edges, self.n_weight_edges = at, at_weights
         per_sample = [t for step in self.steps for t in step.targets(SAMPLES)]
         targets = np.concatenate([self.outputs, *per_sample])
