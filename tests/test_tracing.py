@@ -376,6 +376,63 @@ def test_the_two_traced_rows_must_give_the_same_graph():
         noisy(np.array([[1.0], [2.0]]))
 
 
+def alternating(first, second):
+    """A function that is ``first`` on its 1st, 3rd, ... call and ``second`` on the others."""
+    calls = []
+
+    def fn(x):
+        calls.append(None)
+        return (first if len(calls) % 2 else second)(x)
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "first, second, difference",
+    [
+        (lambda x: x[0].tanh(), lambda x: x[0].exp(), "an op 'tanh' is 'exp' in the other graph"),
+        (lambda x: x[0] * x[1].tanh(), lambda x: x[0] * x[1], "an op 'tanh' is 'a leaf'"),
+        (lambda x: x[0] * Value(2.0), lambda x: x[0] * (x[1] * 2), "a leaf is an op '*'"),
+        (lambda x: ag.sum([x[0], x[1]]), lambda x: ag.sum([x[0], x[1], x[0]]), "an op 'sum'"),
+        (  # one node used twice in the first trace, two equal nodes in the second
+            lambda x: (lambda h: h * h)(x[0] * 3),
+            lambda x: (x[0] * 3) * (x[0] * 3),
+            "a node used twice in one graph is two nodes in the other",
+        ),
+    ],
+)
+def test_two_traces_that_differ_name_where(first, second, difference):
+    from autograd_lite.compiler.tape import build_tape
+
+    with pytest.raises(TracingError) as caught:
+        build_tape(alternating(first, second), [1.0, 2.0], [3.0, 4.0], rows=(2, 7))
+    message = str(caught.value)
+    assert message.startswith("fn built different graphs for two samples (rows 2 and 7): ")
+    assert difference in message
+
+
+def test_two_traces_that_use_the_inputs_differently_are_a_tracing_error():
+    from autograd_lite.compiler.tape import build_tape
+
+    swaps = alternating(lambda x: x[0] - x[1], lambda x: x[1] - x[0])
+    with pytest.raises(TracingError, match="^fn used its inputs differently on two samples$"):
+        build_tape(swaps, [1.0, 2.0], [3.0, 4.0])
+
+
+def test_ops_under_no_grad_are_counted_once_each():
+    w = Value(0.5)
+
+    def fn(x):
+        with ag.no_grad():  # three unrecorded nodes, each used more than once
+            u = x[0] * 2
+            v = u + x[1]
+            z = ag.dot([u, v, w], [v, x[0], u])
+        return x[0] * z + v * u + x[1]
+
+    with pytest.raises(TracingError, match=r"^fn ran 3 op\(s\) under ag\.no_grad\(\)"):
+        compile(fn, 2)(np.ones((2, 2)))
+
+
 def test_other_untraceable_things_are_clear_errors():
     with pytest.raises(TracingError, match="no_grad"):
 

@@ -15,7 +15,7 @@ number in both traces.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from ..engine import Value
@@ -235,38 +235,65 @@ def same_primitive(p: Any, q: Any) -> bool:
 def pair_graphs(first: list[Value], second: list[Value]) -> list[tuple[Value, Value]]:
     """The two traced graphs side by side, node by node, in topological order.
 
+    One depth-first walk over both graphs at once, from each output in turn, that visits
+    a node's parents in their order and places the node once they are placed.
+
     Raises:
         _Mismatch: where they differ in shape (not in linked or constant numbers).
     """
     order: list[tuple[Value, Value]] = []
-    partner: dict[int, Value] = {}  # id(node of the first graph) -> node of the second
-    seen_second: dict[int, Value] = {}
-    expanded: set[int] = set()
-    stack = list(zip(reversed(first), reversed(second), strict=True))
+    emit = order.append
+    # Speed trick: dicts keyed by the nodes, not by id(node) (a Value hashes by identity);
+    # measured 0.35 s -> 0.23 s for pair_graphs on the GPT of n_embd 64.
+    partner: dict[Value, Value] = {}  # node of the first graph -> node of the second
+    claimed: dict[Value, Value] = {}  # node of the second graph -> node of the first
+    partner_of, claimed_by = partner.get, claimed.get
+    # Speed trick: a stack frame is an op pair with an iterator over its parent pairs, so
+    # a parent placed already (most are: weights, activations used again) is looked up
+    # and never pushed; measured 0.65 s -> 0.35 s for pair_graphs at n_embd 64.
+    roots = list(zip(first, second, strict=True))
+    stack: list[tuple[Any, Any, Iterator[tuple[Value, Value]]]] = [(None, None, iter(roots))]
     while stack:
-        a, b = stack[-1]
-        key = id(a)
-        if key in partner:
-            if partner[key] is not b:
-                raise _Mismatch("a node used twice in one graph is two nodes in the other")
+        a, b, pairs = stack[-1]
+        for x, y in pairs:
+            done = partner_of(x)
+            if done is not None:
+                if done is not y:
+                    raise _Mismatch(_TWICE)
+                continue
+            if x is not y:
+                if x._parent1 is not None:  # an op of this call: its parents first
+                    px, py = x.parents, y.parents
+                    if len(px) != len(py) or not same_primitive(x._prim, y._prim):
+                        what = y.op or "a leaf"
+                        raise _Mismatch(f"an op {x.op!r} is {what!r} in the other graph")
+                    # Speed trick: an op whose parents are all placed with their partners
+                    # is placed at once, tested in C; measured 0.23 s -> 0.17 s at n_embd 64.
+                    if tuple(map(partner_of, px)) != py:  # some are not placed yet
+                        stack.append((x, y, zip(px, py, strict=True)))
+                        break
+                elif y._parent1 is not None:
+                    raise _Mismatch(f"a leaf is an op {y.op!r} in the other graph")
+            # a leaf, or a node made before the call (flatten refuses an op of those)
+            seen = claimed_by(y)
+            if seen is not None and seen is not x:
+                raise _Mismatch(_TWICE)
+            partner[x] = y
+            claimed[y] = x
+            emit((x, y))
+        else:  # every parent of a is placed: now a
             stack.pop()
-            continue
-        pa, pb = a.parents, b.parents
-        if pa and a is not b and key not in expanded:
-            if len(pa) != len(pb) or not same_primitive(a.primitive, b.primitive):
-                raise _Mismatch(f"an op {a.op!r} is {b.op or 'a leaf'!r} in the other graph")
-            expanded.add(key)
-            stack.extend((x, y) for x, y in zip(reversed(pa), reversed(pb), strict=True))
-            continue
-        if not pa and a is not b and pb:
-            raise _Mismatch(f"a leaf is an op {b.op!r} in the other graph")
-        if id(b) in seen_second and seen_second[id(b)] is not a:
-            raise _Mismatch("a node used twice in one graph is two nodes in the other")
-        partner[key] = b
-        seen_second[id(b)] = a
-        order.append((a, b))
-        stack.pop()
+            if a is not None:
+                seen = claimed_by(b)
+                if seen is not None and seen is not a:
+                    raise _Mismatch(_TWICE)
+                partner[a] = b
+                claimed[b] = a
+                emit((a, b))
     return order
+
+
+_TWICE = "a node used twice in one graph is two nodes in the other"
 
 
 # --- from a pair of graphs to a tape ----------------------------------------------------
@@ -288,61 +315,74 @@ def flatten(
     single: bool,
     rows: tuple[int, int],
 ) -> Tape:
-    """Give every node of the traced graph a slot and every op an instruction."""
-    input_of = {id(x): k for k, x in enumerate(inputs1)}
-    input_of2 = {id(x): k for k, x in enumerate(inputs2)}
-    # What each node is: "input", "linked", "constant" (with its number) or "op".
-    kind: dict[int, str] = {}
-    number: dict[int, float] = {}
-    batched: set[int] = set()
+    """Give every node of the traced graph a slot and every op an instruction.
+
+    Each node of ``order`` is one of: an input; a linked leaf; a constant (a leaf made
+    anew by each call, or an op on constants alone, folded to its number); a shared op
+    (on linked leaves and constants alone); a per-sample op (on something that depends
+    on the inputs).
+    """
+    input_of: dict[Value, int] = {x: k for k, x in enumerate(inputs1)}
+    input_of2: dict[Value, int] = {x: k for k, x in enumerate(inputs2)}
+    linked: list[Value] = []
+    number: dict[Value, float] = {}  # each constant node (leaf or folded op) -> its number
+    uniform_ops: list[Value] = []
+    batched_ops: list[Value] = []
+    batched: set[Value] = set()  # the inputs and the per-sample ops
+    numbers: list[float] = []  # the numbers of the WithNumber ops, in order
     for a, b in order:
-        key = id(a)
-        parents = a.parents
-        if key in input_of or id(b) in input_of2:
-            k = input_of.get(key, -1)
+        if a in input_of or b in input_of2:
+            k = input_of.get(a, -1)
             if k < 0 or b is not inputs2[k]:
                 raise TracingError("fn used its inputs differently on two samples")
-            kind[key] = "input"
-            batched.add(key)
+            batched.add(a)
         elif a is b:
-            if parents:
+            if a._parent1 is not None:
                 raise TracingError(
                     f"fn uses {a!r}, a Value computed before the call (by {a.op!r}). A "
                     "compiled function links leaves such as parameters, not results: "
                     "compute it inside fn (or detach() it, to use it as a leaf)"
                 )
-            kind[key] = "linked"
-        elif not parents:
+            linked.append(a)  # an op uses it (else it is an output, refused below)
+        elif a._parent1 is None:
             if not _same_number(a._data, b._data):
                 raise _differs(a._data, b._data, rows)
-            kind[key], number[key] = "constant", a._data
+            number[a] = a._data
         else:
-            if isinstance(a.primitive, WithNumber):
-                n1, n2 = a.number, b.number
-                if not _same_number(n1, n2):  # type: ignore[arg-type]
-                    raise _differs(n1, n2, rows)  # type: ignore[arg-type]
-            if any(id(p) in batched for p in parents):
-                batched.add(key)
-                kind[key] = "op"
-            elif all(kind[id(p)] == "constant" for p in parents):
-                kind[key], number[key] = "constant", a._data  # folded: its value is known now
+            with_number = isinstance(a._prim, WithNumber)
+            if with_number:
+                n1, n2 = a._local2, b._local2
+                if not _same_number(n1, n2):
+                    raise _differs(n1, n2, rows)
+            parents = a.parents
+            if not batched.isdisjoint(parents):  # (a set method: the loop over them in C)
+                batched.add(a)
+                batched_ops.append(a)
+            elif all(map(number.__contains__, parents)):
+                number[a] = a._data  # folded: its value is known now
+                continue
             else:
-                kind[key] = "op"
+                uniform_ops.append(a)
+            if with_number:
+                numbers.append(a._local2)
 
     for k, out in enumerate(outputs):
-        if id(out) not in batched:
+        if out not in batched:
             raise TracingError(
                 f"fn's output {k} does not depend on the inputs; a compiled function "
                 "returns one number per sample, so each output must depend on them"
             )
+    ops = uniform_ops + batched_ops
+    for a in ops:
+        if getattr(a._prim, "array", True) is None:  # a learner's op made without array=
+            raise TypeError(
+                f"compile: the op {a.op!r} has no forward on arrays; make it with "
+                f"ag.primitive({a.op!r}, forward, local, array=lambda np, *xs: ...) to "
+                "compile it"
+            )
 
     # Slots: shared ones first (linked, constants, shared ops), then per-sample ones.
-    ops = [a for a, _ in order if kind[id(a)] == "op"]
-    uniform_ops = [a for a in ops if id(a) not in batched]
-    batched_ops = [a for a in ops if id(a) in batched]
-    used = {id(p) for a in ops for p in a.parents}
-    linked = [a for a, _ in order if id(a) in used and kind[id(a)] == "linked"]
-    slot: dict[int, int] = {id(a): i for i, a in enumerate(linked)}
+    slot: dict[Value, int] = dict(zip(linked, range(len(linked)), strict=True))
     constants: list[float] = []
     constant_slot: dict[str, int] = {}  # one slot per distinct number (by repr: -0.0, nan)
 
@@ -353,40 +393,41 @@ def flatten(
             constants.append(x)
         return constant_slot[key]
 
-    for a, _ in order:
-        if id(a) in used and kind[id(a)] == "constant":
-            slot[id(a)] = constant(number[id(a)])
-    for a in ops:
-        if isinstance(a.primitive, WithNumber):
-            constant(a.number)  # type: ignore[arg-type]
+    if number:  # the constants that ops use (not those only folded into others), in order
+        used: set[Value] = set()
+        for a in ops:
+            used.update(a.parents)
+        for a, x in number.items():
+            if a in used:
+                slot[a] = constant(x)
+    for x in numbers:
+        constant(x)
     shared = len(linked) + len(constants)
-    for i, a in enumerate(uniform_ops):
-        slot[id(a)] = shared + i
     nu = shared + len(uniform_ops)
-    for x in inputs1:
-        slot[id(x)] = nu + input_of[id(x)]
-    for i, a in enumerate(batched_ops):
-        slot[id(a)] = nu + len(inputs1) + i
+    first_batched = nu + len(inputs1)
+    end = first_batched + len(batched_ops)
+    slot.update(zip(uniform_ops, range(shared, nu), strict=True))
+    slot.update(zip(inputs1, range(nu, first_batched), strict=True))
+    slot.update(zip(batched_ops, range(first_batched, end), strict=True))
 
-    def instruction(a: Value) -> Instruction:
-        prim = a.primitive
-        if getattr(prim, "array", True) is None:  # a learner's op made without array=
-            raise TypeError(
-                f"compile: the op {a.op!r} has no forward on arrays; make it with "
-                f"ag.primitive({a.op!r}, forward, local, array=lambda np, *xs: ...) to "
-                "compile it"
-            )
+    # Speed trick: the tests over a node's parents (isdisjoint, all and map above) and
+    # their slots here (map) run in C, not as generator expressions over the parents;
+    # measured 0.27 s -> 0.155 s for flatten at n_embd 64.
+    slot_of = slot.__getitem__
+    code = []
+    for a in ops:
+        prim = a._prim
         if isinstance(prim, WithNumber):  # the number takes its slot among the operands
-            x, n = slot[id(a.parents[0])], constant_slot[repr(a.number)]
-            return Instruction(prim.binary, prim.operands(x, n), slot[id(a)])
-        return Instruction(prim, tuple(slot[id(p)] for p in a.parents), slot[id(a)])  # type: ignore[arg-type]
-
+            operands = prim.operands(slot_of(a.parents[0]), constant_slot[repr(a._local2)])
+            code.append(Instruction(prim.binary, operands, slot_of(a)))
+        else:
+            code.append(Instruction(prim, tuple(map(slot_of, a.parents)), slot_of(a)))  # type: ignore[arg-type]
     return Tape(
         len(inputs1),
         linked,
         constants,
-        [instruction(a) for a in uniform_ops],
-        [instruction(a) for a in batched_ops],
-        [slot[id(out)] for out in outputs],
+        code[: len(uniform_ops)],
+        code[len(uniform_ops) :],
+        [slot_of(out) for out in outputs],
         single,
     )

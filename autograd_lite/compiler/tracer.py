@@ -28,10 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
+from itertools import filterfalse
 from typing import Any
 
 from ..array_ops import row_error
 from ..engine import (
+    MANY_PARENTS,
     Value,
     binary_node,
     is_recording,
@@ -247,12 +249,28 @@ def trace_call(
 
 def _refuse_unrecorded(outputs: list[Value], trace: Trace) -> None:
     """Refuse ops that ``fn`` ran under ``no_grad``: their nodes are Tracers with no parents."""
-    inputs = {id(x) for x in trace.inputs}
-    unrecorded = {
-        id(node)
-        for node in topological_order(*outputs)
-        if isinstance(node, Tracer) and not node.parents and id(node) not in inputs
-    }
+    inputs = set(trace.inputs)
+    unrecorded: set[Value] = set()
+    # Speed trick: a walk in no order over a set of the nodes reached, which skips a dot's
+    # reached parents in C (filterfalse), in place of the engine's topological_order;
+    # measured 0.09 s -> 0.06 s per trace at n_embd 64.
+    reached: set[Value] = set()
+    stack = list(outputs)
+    while stack:
+        node = stack.pop()
+        if node in reached:
+            continue
+        reached.add(node)
+        first, second = node._parent1, node._parent2
+        if first is None:
+            if isinstance(node, Tracer) and node not in inputs:
+                unrecorded.add(node)
+        elif second is MANY_PARENTS:
+            stack.extend(filterfalse(reached.__contains__, node._local2[0]))
+        else:
+            stack.append(first)
+            if second is not None:
+                stack.append(second)
     if unrecorded:
         raise TracingError(
             f"fn ran {len(unrecorded)} op(s) under ag.no_grad(), which records no graph, so "
