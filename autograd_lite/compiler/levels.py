@@ -355,6 +355,20 @@ def _latest_levels(code: list[Instruction], size: int) -> list[int]:
     return level
 
 
+def _distinct_rows(rows: Array) -> tuple[Array, list[int]]:
+    """The distinct rows of a 2-D array, in the order met, and which of them each row is.
+
+    (``np.unique(rows, axis=0)`` does the same by sorting; with a dict of the rows' bytes
+    instead, finding the products of the n_embd 64 GPT's tape took 0.11 s, not 0.22 s.)
+    """
+    which: dict[bytes, int] = {}
+    index = [which.setdefault(row, len(which)) for row in map(bytes, rows)]
+    firsts: dict[int, int] = {}
+    for k, j in enumerate(index):
+        firsts.setdefault(j, k)
+    return rows[list(firsts.values())], index
+
+
 class _Product(NamedTuple):
     """Dots that make one matrix product: the operands of :class:`_ProductStep` and which
     of the first two is the shared one."""
@@ -498,10 +512,10 @@ class LevelProgram:
             dots = np.flatnonzero(uniform[shared_at] & ~uniform[1 - shared_at])
             if len(dots) == 0:
                 continue
-            shared_rows, i = np.unique(sides[shared_at][dots], axis=0, return_inverse=True)
-            sample_rows, t = np.unique(sides[1 - shared_at][dots], axis=0, return_inverse=True)
+            shared_rows, i = _distinct_rows(sides[shared_at][dots])
+            sample_rows, t = _distinct_rows(sides[1 - shared_at][dots])
             meets: dict[int, list[tuple[int, int]]] = {}  # shared row -> (sample row, dot)
-            for dot, a, b in zip(dots.tolist(), i.ravel().tolist(), t.ravel().tolist(), strict=True):
+            for dot, a, b in zip(dots.tolist(), i, t, strict=True):
                 meets.setdefault(a, []).append((b, dot))
             families: dict[tuple[int, ...], list[int]] = {}  # the sample rows -> shared rows
             for a, pairs in meets.items():
