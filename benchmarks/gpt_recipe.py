@@ -18,7 +18,8 @@ Rows:
    of each length bucket's tape from it, every step, the Adam updates. The part spent
    tracing is estimated without touching the package: each step is timed, and the steps
    after which ``CompiledStep.tapes`` holds one more tape are the tracing steps; tracing
-   ≈ their time less as many ordinary steps (the median of the other steps). Reported: the mean loss of the last min(100, steps) steps.
+   ≈ their time less as many ordinary steps (the median of the other steps). Reported:
+   the mean loss of the last min(100, steps) steps.
 2. ``scalar graph``: the same with ``gpt_training.scalar_step`` (the command's
    ``--scalar``: the graph of Values built and walked for every name, the cycle
    collector paused), from the same weights. Reported: its time, its mean of the last

@@ -410,6 +410,158 @@ def test_a_dot_of_a_bias_alone_runs_backward():
     assert_close(dX[:, 0], np.full(4, 0.5 + 1.0))
 
 
+# --- 3b. a layer at every position: one matrix product ------------------------------
+
+
+def product_steps(compiled):
+    return [s for s in compiled._program.steps if type(s).__name__ == "_ProductStep"]
+
+
+@pytest.mark.parametrize("weights_first", [True, False])
+@pytest.mark.parametrize("with_bias", [False, True])
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_layer_applied_at_every_position_is_one_product(weights_first, with_bias, n):
+    rng = random.Random(5)
+    W = [[Value(rng.gauss(0, 1)) for _ in range(4)] for _ in range(3)]
+    b = [Value(rng.gauss(0, 1)) for _ in range(3)]
+    params = [w for row in W for w in row] + (b if with_bias else [])
+
+    def fn(x):  # three positions of four inputs each, the same layer at each
+        outs = []
+        for t in range(3):
+            xt = [v.tanh() for v in x[4 * t : 4 * t + 4]]
+            for i, row in enumerate(W):
+                pair = (row, xt) if weights_first else (xt, row)
+                outs.append(ag.dot(*pair, b[i]) if with_bias else ag.dot(*pair))
+        return outs
+
+    X = np.random.default_rng(n).normal(size=(n, 12))
+    compiled = check_against_scalar(fn, X, params)
+    (product,) = product_steps(compiled)
+    assert (product.I, product.T, product.n) == (3, 3, 4)
+
+
+def test_a_products_parameter_gradients_equal_central_differences():
+    rng = random.Random(8)
+    W = [[Value(rng.gauss(0, 1)) for _ in range(3)] for _ in range(4)]
+    params = [w for row in W for w in row]
+
+    def fn(x):
+        positions = [x[0:3], [v * v for v in x[3:6]]]
+        return [ag.dot(row, xt).tanh() for xt in positions for row in W]
+
+    X = np.random.default_rng(2).normal(size=(2, 6))
+    seeds = np.random.default_rng(3).normal(size=(2, 8))
+    compiled = by_level(fn, 6)
+    compiled.trace(X)
+    assert len(product_steps(compiled)) == 1
+    _, grads, _ = compiled_backward(compiled, X, params, seeds)
+    assert_close(grads, parameter_differences(compiled, X, params, seeds), rel=1e-6)
+
+
+def test_a_levels_dots_split_into_the_products_they_make_and_the_rest():
+    rng = random.Random(9)
+    W = [[Value(rng.gauss(0, 1)) for _ in range(2)] for _ in range(2)]
+    params = [w for row in W for w in row]
+
+    def fn(x):  # W[0] meets a three times (no product); W[1] meets a and c once each
+        a, c = x[0:2], x[2:4]
+        thrice = [ag.dot(W[0], a) for _ in range(3)]
+        once_each = [ag.dot(W[1], a), ag.dot(W[1], c)]
+        return thrice + once_each + [ag.dot(a, c)]  # (and a dot of two per-sample sides)
+
+    X = np.random.default_rng(4).normal(size=(3, 4))
+    compiled = check_against_scalar(fn, X, params)
+    assert [(step.I, step.T) for step in product_steps(compiled)] == [(1, 2)]
+    assert compiled.replay_steps == 2  # the product, and the other four dots gathered
+
+
+def test_a_products_zeros_keep_the_engines_sign():
+    w = Value(-0.0)
+
+    def fn(x):  # products of -0.0 alone sum to -0.0 in the engine, from -0.0
+        rows = [[w, w], [w, Value(1.0)]]
+        return [ag.dot(row, xt) for xt in (x[0:2], x[2:4]) for row in rows]
+
+    X = np.array([[1.0, 2.0, 3.0, -0.0], [-1.0, 0.5, 2.0, 0.0]])
+    compiled = by_level(fn, 4)
+    outputs = compiled(X)
+    expected = [[v.data for v in fn([Value(x) for x in row])] for row in X.tolist()]
+    assert product_steps(compiled)
+    np.testing.assert_array_equal(outputs, expected)
+    np.testing.assert_array_equal(np.signbit(outputs), np.signbit(expected))
+
+
+def test_a_gpts_positions_line_up_after_the_attention():
+    # each position's softmax takes its maximum in log2(t + 1) rounds; taken as late as
+    # possible, the levels after the attention are the same for every position, so each
+    # layer after it is one product over all positions
+    model = GPT(vocab_size=5, block_size=8, n_embd=8, n_head=2, seed=0)
+    length, vocab = 9, 5
+    compiled = by_level(lambda x: model.losses([x[t * vocab : (t + 1) * vocab]
+                                                for t in range(length)]), length * vocab)
+    X = np.zeros((1, length * vocab))
+    X[0, np.arange(length) * vocab + [4, 0, 1, 2, 3, 0, 1, 2, 4]] = 1.0
+    compiled.trace(X)
+    positions = {step.T for step in product_steps(compiled)}
+    assert 8 in positions  # the layers after the attention: all 8 positions at once
+    assert compiled.replay_steps < 100
+
+
+# --- 3c. cutting a tape: some outputs alone --------------------------------------------
+
+
+@pytest.mark.parametrize("schedule", ["levels", "interpreter"])
+def test_a_cut_tape_gives_its_outputs_and_their_gradients_alone(schedule):
+    rng = random.Random(2)
+    w = [Value(rng.gauss(0, 1)) for _ in range(3)]
+
+    def fn(x):  # output k reads x[: k + 1] and the weights: a causal chain
+        outs, h = [], Value(0.0)
+        for k in range(3):
+            h = (h * w[k] + x[k]).tanh()
+            outs.append(h * h)
+        return outs
+
+    X = np.random.default_rng(6).normal(size=(4, 3))
+    whole = compile(fn, 3, by_level=schedule == "levels")
+    whole.trace(X)
+    cut = whole.restricted([1, 0])
+    assert len(cut.tape.batched_code) < len(whole.tape.batched_code)
+    np.testing.assert_allclose(cut(X), whole(X)[:, [1, 0]], rtol=0, atol=0)
+    seeds = np.random.default_rng(7).normal(size=(4, 2))
+
+    def first_two(x):
+        outs = fn(x)
+        return [outs[1], outs[0]]
+
+    outputs, grads, dX = scalar_reference(first_two, X, w, seeds)
+    got_outputs, got_grads, got_dX = compiled_backward(cut, X, w, seeds)
+    assert_close(got_outputs, outputs)
+    assert_close(got_grads, grads)  # w[2] is read by output 2 alone: gradient 0
+    assert got_grads[2] == 0.0
+    assert_close(got_dX, dX)
+    assert np.all(got_dX[:, 2] == 0.0)  # x[2] likewise
+
+
+@pytest.mark.parametrize(
+    ("outputs", "error", "message"),
+    [
+        ([], ValueError, "restricted: outputs is empty; keep at least one output"),
+        ([3], ValueError, "restricted: outputs must be at most 2, got 3"),
+        ([-1], ValueError, "restricted: outputs must be at least 0, got -1"),
+        ([0.5], TypeError, "restricted: outputs must be an int, got float"),
+    ],
+)
+def test_a_cut_of_outputs_fn_does_not_have_is_refused(outputs, error, message):
+    compiled = by_level(lambda x: [x[0] * 2, x[0] + x[1], x[1].exp()], 2)
+    with pytest.raises(RuntimeError, match="restricted: fn has not been traced yet"):
+        compiled.restricted([0])
+    compiled.trace(np.ones((1, 2)))
+    with pytest.raises(error, match=message):
+        compiled.restricted(outputs)
+
+
 # --- 4. parametrised primitives ------------------------------------------------------
 
 

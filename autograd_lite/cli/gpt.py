@@ -192,7 +192,7 @@ def _train(
     per_step = "1 document" if args.batch == 1 else f"{args.batch} documents"
     if args.input is None:
         per_step = per_step.replace("document", "name")
-    step = scalar_step if args.scalar else CompiledStep()
+    compiled = None if args.scalar else CompiledStep()
     engine = "on the scalar graph" if args.scalar else "compiled (one traced tape)"
     print(
         f"{len(docs):,} {what}, {tokenizer.vocab_size} tokens "
@@ -212,7 +212,7 @@ def _train(
             args.steps,
             batch=args.batch,
             schedule=linear_decay(LR, args.steps),
-            step=step,
+            step=scalar_step if compiled is None else compiled,
             progress=not args.no_progress,
         )
     except ValueError as e:  # a step that would make a weight nan or inf
@@ -223,7 +223,7 @@ def _train(
         f"final loss {losses[-1]:.4f}; mean of the last {len(last)} steps "
         f"{statistics.fmean(last):.6f} (trained in {seconds:.2f} s)"
     )
-    _print_samples(model, tokenizer, args, rng, None if args.scalar else step)
+    _print_samples(model, tokenizer, args, rng, compiled)
 
     try:
         print(f"wrote {model.save(out / 'model.json')}")

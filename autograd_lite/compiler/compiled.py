@@ -88,10 +88,14 @@ class CompiledFunction:
             outputs: the indices of the outputs to keep, in the order to return them.
 
         Raises:
-            ValueError: if fn is not traced yet, or ``outputs`` is empty or names an
-                output fn does not have.
+            RuntimeError: if fn is not traced yet.
+            ValueError: if ``outputs`` is empty or names an output fn does not have.
+            TypeError: if an index is not an int.
         """
-        tape = self.tape
+        if self._program is None:
+            raise RuntimeError("restricted: fn has not been traced yet: call the compiled "
+                               "function on data first")  # fmt: skip
+        tape = self._program.tape
         count = len(tape.outputs)
         keep = list(outputs)
         if not keep:

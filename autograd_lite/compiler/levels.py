@@ -146,7 +146,9 @@ class _Step:
         self.incoming: _Incoming | None = None
         self.forward_array = _checked(prim, shared)
         # what forward reads of V for each operand: all columns, or the first (a leaf's)
-        self.reads = [(_rows(rows), kind == SAMPLES) for rows, kind in zip(operands, kinds)]
+        self.reads = [
+            (_rows(rows), kind == SAMPLES) for rows, kind in zip(operands, kinds, strict=True)
+        ]
 
     def place(self, at: int, at_weights: int) -> tuple[int, int]:
         """Give the step's edges their rows, from ``at`` in the edge buffer and from
@@ -264,11 +266,13 @@ class _ProductStep(_Step):
         samples = g.shape[1]
         U, X = args[0], args[1]
         dU, dX = product_grads(U, X, g.reshape(self.I, -1))
-        # each operand's contributions, as (per sample, summed over the samples)
-        by_operand = [(None, dU), (dX.reshape(self.n, self.T, samples).transpose(1, 0, 2), None)]
+        # each operand's contributions: U's summed over the samples (it is shared), X's
+        # per sample, and the biases' (a local derivative of 1) both ways
+        per_sample = dX.reshape(self.n, self.T, samples).transpose(1, 0, 2)
+        by_operand = [(dU, dU), (per_sample, per_sample)]
         if self.shared_at == 1:
             by_operand.reverse()
-        if len(args) == 3:  # a bias's local derivative is 1
+        if len(args) == 3:
             by_operand.append((g, g.sum(axis=1)))
         for (kind, first, end, _, _), (each, summed) in zip(self.plan, by_operand, strict=True):
             if kind == SAMPLES:
@@ -426,16 +430,17 @@ class LevelProgram:
         for key in sorted(groups, key=lambda k: k[0]):  # by level; stable within one
             code = groups[key]
             parts = self._split_products(code, row) if code[0].primitive is DOT else [(code, None)]
-            for part, product in parts:
+            for part, found in parts:
                 outputs = np.array([out for _, _, out in part], dtype=np.intp)
                 row[outputs] = np.arange(first, first + len(part))
-                if product is None:
+                if found is None:
                     self.steps.append(self._step(part, row, first))
                 else:
-                    kinds = [self._kind(rows) for rows in product.operands]
+                    kinds = [self._kind(rows) for rows in found.operands]
                     shared = np.array([out < tape.uniform for _, _, out in part])
-                    step = _ProductStep(product.operands, kinds, first, product.shared_at, shared)
-                    self.steps.append(step)
+                    self.steps.append(
+                        _ProductStep(found.operands, kinds, first, found.shared_at, shared)
+                    )
                 first += len(part)
         self.rows = first
         self.outputs = row[np.array(tape.outputs, dtype=np.intp)]

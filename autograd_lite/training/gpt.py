@@ -150,7 +150,9 @@ class CompiledStep:
         if self._vector is not None:
             self._vector.write_back()
 
-    def sample(self, model: GPT, boundary: int, temperature: float, rng: random.Random) -> list[int]:
+    def sample(
+        self, model: GPT, boundary: int, temperature: float, rng: random.Random
+    ) -> list[int]:
         """:meth:`GPT.sample`'s draws, each next token's logits read off the loss tape.
 
         The loss of position t is the cross-entropy of the token that comes next, which
