@@ -451,8 +451,9 @@ def main() -> None:
     print(f"largest difference between the compiled and scalar losses: {compiled_gap:.1e}")
     print(
         f"compiled: {peers[1] / compiled[1]:.1f}x the peer's speed, {ours[1] / compiled[1]:.1f}x "
-        f"the scalar graph's, in steps that trace every name length met for the first time "
-        f"(the whole recipe, where 12 traces are spread over 1,000 steps: benchmarks/gpt_recipe.py)"
+        f"the scalar graph's, in steps that include tracing the whole block and cutting each "
+        f"bucket's tape at its first use (the whole recipe, where they are spread over 1,000 "
+        f"steps: benchmarks/gpt_recipe.py)"
     )
     print(f"largest difference between the rows' losses: {gap:.1e}")
     ratio = peers[1] / ours[1]

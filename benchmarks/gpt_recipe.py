@@ -311,9 +311,9 @@ def report_rows(steps: int, compiled: Row, scalar: Row | None, peer: Row) -> Non
     last = min(LAST, steps)
     n_traced, traced, median = compiled.times.tracing()
     print(
-        f"1. compiled:        {compiled.seconds:7.2f} s end to end (wall), tracing {n_traced} "
-        f"name lengths included: about {traced - n_traced * median:.2f} s of it (the "
-        f"{n_traced} steps that traced took {traced:.2f} s; less {n_traced} ordinary steps "
+        f"1. compiled:        {compiled.seconds:7.2f} s end to end (wall), tracing and cutting "
+        f"{n_traced} tapes included: about {traced - n_traced * median:.2f} s of it (the "
+        f"{n_traced} steps that made one took {traced:.2f} s; less {n_traced} ordinary steps "
         f"at their median, {1000 * median:.1f} ms); mean loss of the last {last} steps "
         f"{compiled.last_mean:.6f}"
     )
