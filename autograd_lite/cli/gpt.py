@@ -172,7 +172,8 @@ def run(args: argparse.Namespace) -> int:
     tokenizer = data.CharTokenizer(docs)
     if args.sample_only:
         model = _trained_model(args.out / "model.json", tokenizer, what)
-        _print_samples(model, tokenizer, args, random.Random(args.seed), CompiledStep())
+        compiled = None if args.scalar else CompiledStep()
+        _print_samples(model, tokenizer, args, random.Random(args.seed), compiled)
         return 0
     with output_folder(args.out, OUTPUTS):
         return _train(args, docs, what, tokenizer)
