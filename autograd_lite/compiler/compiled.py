@@ -160,6 +160,8 @@ class CompiledFunction:
         columns = program.output_columns(vals)
         if program.tape.single:
             return np.array(columns[0], dtype=np.float64)
+        if isinstance(columns, np.ndarray):  # (the level schedule's: one array already)
+            return np.ascontiguousarray(columns.T)
         return np.stack(columns, axis=1)
 
     # --- running ---
@@ -245,13 +247,14 @@ class CompiledFunction:
         return outputs, dX
 
     def pullback(
-        self, X: Array, columns: list[Array], linked: list[float] | Array | None = None
+        self, X: Array, columns: list[Array] | Array, linked: list[float] | Array | None = None
     ) -> tuple[Array, Array, Array]:
         """Run the traced tape forward and backward, touching no Value.
 
         Args:
             X: a checked batch, shape (n, n_inputs), float64.
-            columns: the seed of each output, one array of n numbers per output.
+            columns: the seed of each output, one array of n numbers per output (or
+                the rows of one (outputs, n) array).
             linked: the numbers of the linked leaves (``parameters``) to run with;
                 by default their ``.data``.
 

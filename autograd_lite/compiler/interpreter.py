@@ -159,7 +159,7 @@ class Program:
         """Each output of fn, one array of n numbers."""
         return [vals[k] for k in self.tape.outputs]
 
-    def gradients(self, vals: list[Any], seeds: list[Array]) -> tuple[Array, Array]:
+    def gradients(self, vals: list[Any], seeds: list[Array] | Array) -> tuple[Array, Array]:
         """``(dlinked, dX)``: d Σ seeds·outputs / d each linked leaf (summed over the
         batch) and / d each input (shape (n, n_inputs)), from one seed array per output."""
         tape = self.tape

@@ -575,16 +575,16 @@ class LevelProgram:
             operands = [step.forward(V) for step in self.steps]
         return _Run(V, operands)
 
-    def output_columns(self, run: _Run) -> list[Array]:
-        """Each output of fn, one array of n numbers."""
-        return list(run.V[self.outputs])
+    def output_columns(self, run: _Run) -> Array:
+        """Each output of fn, one array of n numbers: the rows of one (outputs, n) array."""
+        return run.V[self.outputs]
 
-    def gradients(self, run: _Run, seeds: list[Array]) -> tuple[Array, Array]:
+    def gradients(self, run: _Run, seeds: list[Array] | Array) -> tuple[Array, Array]:
         """``(dlinked, dX)``: d Σ seeds·outputs / d each linked leaf (summed over the
         batch) and / d each input (shape (n, n_inputs)), from one seed array per output."""
         V = run.V
         C = np.empty((self.n_edges, V.shape[1]))
-        C[: len(self.outputs)] = np.array(seeds, dtype=np.float64).reshape(len(self.outputs), -1)
+        C[: len(self.outputs)] = np.asarray(seeds, dtype=np.float64).reshape(len(self.outputs), -1)
         Cw = np.empty(self.n_weight_edges)
         with np.errstate(all="ignore"):
             for step, args in zip(reversed(self.steps), reversed(run.operands), strict=True):

@@ -140,7 +140,7 @@ class CompiledStep:
             seeds[: len(tokens) - 1, i] = 1.0 / ((len(tokens) - 1) * len(docs))
         vector = self._vector
         vector.begin()
-        outputs = vector.run(tape, rows, list(seeds))  # (names, outputs)
+        outputs = vector.run(tape, rows, seeds)  # (names, outputs)
         vector.update()
         return float(np.sum(outputs[:, : width - 1] * seeds[: width - 1].T))
 

@@ -132,7 +132,7 @@ class WeightVector:
         self.G = np.zeros(len(params))
         self.unoptimized.clear()  # (a failed step's must not reach this one)
 
-    def run(self, compiled: CompiledFunction, X: Array, seeds: list[Array]) -> Array:
+    def run(self, compiled: CompiledFunction, X: Array, seeds: list[Array] | Array) -> Array:
         """Run a tape forward and backward on X with the weights W; add into G.
 
         Returns:
