@@ -17,8 +17,9 @@ module per stage:
 4. **Replay** (:mod:`.interpreter`). Each instruction is one numpy call on the whole
    batch, forward, and backward with the table's own local derivative formulas.
    Or, with ``compile(..., by_level=True)``, **level by level** (:mod:`.levels`): all
-   instructions of one depth and one primitive as one numpy call, for big graphs on
-   few samples (a GPT on one name: 5,000 instructions become about 140 calls).
+   instructions of one depth and one primitive as one numpy call, and the dots of a
+   layer applied at every position as one matrix product, for big graphs on few
+   samples (a GPT's block of 16 positions: 12,500 instructions become about 90 steps).
 
 :func:`compile` (:mod:`.compiled`) puts them together.
 
