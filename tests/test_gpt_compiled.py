@@ -41,15 +41,15 @@ def adam(model):
 def test_steps_give_the_scalar_graphs_losses_weights_and_gradients(size):
     names, tokenizer = names_and_tokenizer()
     scalar_model = GPT(tokenizer.vocab_size, seed=1, **size)
-    array_model = GPT(tokenizer.vocab_size, seed=1, **size)
-    scalar_opt, array_opt = adam(scalar_model), adam(array_model)
+    compiled_model = GPT(tokenizer.vocab_size, seed=1, **size)
+    scalar_opt, compiled_opt = adam(scalar_model), adam(compiled_model)
     step = CompiledStep()
     for k in range(5):  # batches of 1 and of 3 names of several lengths
         batch = [tokenizer.frame(n) for n in names[4 * k : 4 * k + (1 if k % 2 else 3)]]
         expected = gpt_training.scalar_step(scalar_model, scalar_opt, batch)
-        assert step(array_model, array_opt, batch) == pytest.approx(expected, abs=1e-12)
+        assert step(compiled_model, compiled_opt, batch) == pytest.approx(expected, abs=1e-12)
     step.write_back()
-    for p, q in zip(scalar_model.parameters(), array_model.parameters(), strict=True):
+    for p, q in zip(scalar_model.parameters(), compiled_model.parameters(), strict=True):
         assert q.data == pytest.approx(p.data, abs=1e-12)
         assert q.grad == pytest.approx(p.grad, abs=1e-12)
 
@@ -140,6 +140,9 @@ def test_samples_are_the_scalar_models_draws():
         step.sample(model, 26, 0.0, mine)
     with pytest.raises(ValueError, match=r"token 27 is not in \[0, 27\)"):
         step.sample(model, 27, 0.5, mine)
+    assert step.sample(model, 26, 0.7, seed=3) == model.sample(26, 0.7, seed=3)  # an int
+    with pytest.raises(TypeError, match="seed must be an int, a random.Random or None"):
+        step.sample(model, 26, 0.7, seed="3")
 
 
 def test_samples_after_training_read_the_trained_weights():

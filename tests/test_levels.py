@@ -547,15 +547,15 @@ def test_a_cut_tape_gives_its_outputs_and_their_gradients_alone(schedule):
 @pytest.mark.parametrize(
     ("outputs", "error", "message"),
     [
-        ([], ValueError, "restricted: outputs is empty; keep at least one output"),
-        ([3], ValueError, "restricted: outputs must be at most 2, got 3"),
-        ([-1], ValueError, "restricted: outputs must be at least 0, got -1"),
-        ([0.5], TypeError, "restricted: outputs must be an int, got float"),
+        ([], ValueError, "CompiledFunction.restricted: outputs is empty; keep at least one output"),
+        ([3], ValueError, "CompiledFunction.restricted: outputs must be at most 2, got 3"),
+        ([-1], ValueError, "CompiledFunction.restricted: outputs must be at least 0, got -1"),
+        ([0.5], TypeError, "CompiledFunction.restricted: outputs must be an int, got float"),
     ],
 )
 def test_a_cut_of_outputs_fn_does_not_have_is_refused(outputs, error, message):
     compiled = by_level(lambda x: [x[0] * 2, x[0] + x[1], x[1].exp()], 2)
-    with pytest.raises(RuntimeError, match="restricted: fn has not been traced yet"):
+    with pytest.raises(RuntimeError, match="CompiledFunction.restricted: fn has not been traced yet"):
         compiled.restricted([0])
     compiled.trace(np.ones((1, 2)))
     with pytest.raises(error, match=message):

@@ -92,23 +92,25 @@ class CompiledFunction:
             ValueError: if ``outputs`` is empty or names an output fn does not have.
             TypeError: if an index is not an int.
         """
+        who = "CompiledFunction.restricted"
         if self._program is None:
-            raise RuntimeError("restricted: fn has not been traced yet: call the compiled "
+            raise RuntimeError(f"{who}: fn has not been traced yet: call the compiled "
                                "function on data first")  # fmt: skip
         tape = self._program.tape
         count = len(tape.outputs)
         keep = list(outputs)
         if not keep:
-            raise ValueError("restricted: outputs is empty; keep at least one output")
+            raise ValueError(f"{who}: outputs is empty; keep at least one output")
         for k in keep:
-            whole_number(k, "restricted", "outputs", at_least=0, at_most=count - 1)
+            whole_number(k, who, "outputs", at_least=0, at_most=count - 1)
         fn = self.fn
 
         def part(x: list[Value]) -> list[Value]:
             every = fn(x)
-            return [every[k] for k in keep]
+            outs = every if isinstance(every, list | tuple) else [every]
+            return [outs[k] for k in keep]
 
-        part.__name__ = f"{getattr(fn, '__name__', 'fn')}_outputs_{keep[0]}_to_{keep[-1]}"
+        part.__name__ = f"{getattr(fn, '__name__', 'fn')}_outputs_{'_'.join(map(str, keep))}"
         cut = CompiledFunction(part, self.n_inputs, self.fuse, self.by_level)
         cut._program = self._program_of(tape.restricted(keep))
         return cut

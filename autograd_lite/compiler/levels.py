@@ -2,9 +2,9 @@
 
 The interpreter (:mod:`.interpreter`) makes one numpy call per instruction, each on the
 whole batch. That pays when the batch is large and the tape short: an MLP on 1,000
-points. A GPT on one name is the other way round: its tape for a name of 16 characters
-has 12,500 instructions and the batch is one name, so 12,500 calls each on one number,
-and Python's cost per call is all the cost.
+points. A GPT on one name is the other way round: its tape for a block of 16 positions
+(their losses and logits) has 12,500 instructions and the batch is one name, so 12,500
+calls each on one number, and Python's cost per call is all the cost.
 
 Yet most of those instructions do not wait for one another. The query of position 3
 and the query of position 7 are the same formula on other slots, and so are the 16
@@ -37,10 +37,10 @@ of one term, applied to every term at once (the derivative for wᵢ is xᵢ what
 Which schedule is faster depends on the shapes: levels for big graphs on few samples,
 the interpreter's matrix products for layers on many samples (``compile(...,
 by_level=True)`` picks this one). Measured on microgpt's GPT and a name of 10 tokens
-(6,000 instructions, 92 steps), forward and backward, in turns in one process on a busy
-machine: 2.6-4.0 ms level by level, 46-60 ms one instruction (or fused block) at a
-time (before the matrix products and the late levels: 2.3-2.7 ms against 21-22 ms, on
-a quieter machine). Results agree to rounding: sums are added in another order.
+(6,000 instructions), forward and backward, in turns in one process: 1.35-1.49 ms level
+by level in 92 steps, 17.6-24.0 ms one instruction (or fused block) at a time; the
+schedule before the matrix products and the late levels, in the same runs: 3.15-3.76 ms
+in 163 steps. Results agree to rounding: sums are added in another order.
 """
 
 from __future__ import annotations
@@ -212,7 +212,6 @@ class _Step:
                     np.sum(term, axis=-1, out=into)
 
 
-
 class _ProductStep(_Step):
     """A level's dots that make one matrix product: a layer applied at every position.
 
@@ -243,7 +242,8 @@ class _ProductStep(_Step):
         rows_u, rows_x = self.operands[self.shared_at], self.operands[1 - self.shared_at]
         U = V[rows_u, 0]  # (I, n)
         samples = V.shape[1]
-        # X: (n, T·samples), position-major columns, so that Z's rows split into (T, samples)
+        # X: (n, T·samples), position-major columns, so that Z's rows split into (T, samples);
+        # for one sample, a view of the gathered rows (the general case copies them again)
         X = V[rows_x, 0].T if samples == 1 else V[rows_x].transpose(1, 0, 2).reshape(self.n, -1)
         Z = product(U, X)
         zero = Z == 0.0

@@ -250,7 +250,7 @@ def pair_graphs(first: list[Value], second: list[Value]) -> list[tuple[Value, Va
     partner_of, claimed_by = partner.get, claimed.get
 
     def place(x: Value, y: Value) -> None:
-        """Pair x with y (once per node: the per-edge work stays inline below)."""
+        """Pair x with y: each node once, from the two places below that place one."""
         seen = claimed_by(y)
         if seen is not None and seen is not x:
             raise _Mismatch(_TWICE)

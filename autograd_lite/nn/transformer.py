@@ -136,7 +136,7 @@ def draw_sequence(
     ``next_logits(token)`` reads ``token`` (the boundary first, then each token drawn)
     and returns the logits of the next one; each is drawn from
     ``softmax(logits / temperature)`` with ``rng.choices``, as microgpt does, at most
-    ``most`` of them. ``GPT.sample`` and the matrix-level sampler both draw here.
+    ``most`` of them. ``GPT.sample`` and ``CompiledStep.sample`` both draw here.
 
     Returns:
         The tokens drawn, without the boundary tokens.

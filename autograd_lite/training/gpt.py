@@ -23,7 +23,6 @@ xb, yb, l2) -> (loss, correct)``. Both compiled steps keep the weights in
 
 from __future__ import annotations
 
-import random
 import sys
 from collections.abc import Callable, Sequence
 from functools import reduce
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..compiler import CompiledFunction, compile
+from ..nn.module import Seed, generator
 from ..nn.transformer import GPT, check_sequence, checked_temperature, draw_sequence, token_id
 from ..support.collector import collector_paused
 from . import optim
@@ -84,8 +84,9 @@ def scalar_step(model: GPT, optimizer: optim.Optimizer, batch: Sequence[Sequence
 class CompiledStep:
     """The training step of :func:`scalar_step`, through the compiled tape of the loss.
 
-    ``GPT.losses`` (each position's cross-entropy) is traced once, over a whole block
-    (``block_size + 1`` tokens), with each token as an input: a one-hot row of
+    ``GPT.logits_and_losses`` (each position's cross-entropy, then each position's
+    logits, for sampling) is traced once, over a whole block (``block_size + 1``
+    tokens), with each token as an input: a one-hot row of
     ``vocab_size`` numbers, so that the embedding lookup is a product with the table
     and the target of each position is an input too. The attention is causal: the
     losses of a name's positions read nothing of the tokens after its end, so the tape
@@ -103,8 +104,9 @@ class CompiledStep:
     product. The weights live in one vector from the tapes to the optimizer's rule
     (:class:`~autograd_lite.training.steps.WeightVector`) and stay there from one step
     to the next: the model's Values get them at :meth:`write_back`, which ``train``
-    calls at its end (and on an error); the next call reads the Values again. Same
-    protocol and results as :func:`scalar_step`, to rounding.
+    calls at its end (and on an error); the next call reads the Values again. So call
+    ``write_back()`` before reading or changing the model's weights between two calls
+    of your own. Same protocol and results as :func:`scalar_step`, to rounding.
     """
 
     def __init__(self) -> None:
@@ -151,28 +153,27 @@ class CompiledStep:
             self._vector.write_back()
 
     def sample(
-        self, model: GPT, boundary: int, temperature: float, rng: random.Random
+        self, model: GPT, boundary: int, temperature: float = 0.5, seed: Seed = None
     ) -> list[int]:
-        """:meth:`GPT.sample`'s draws, each next token's logits read off the loss tape.
+        """:meth:`GPT.sample`'s draws, each next token's logits read off the tape.
 
-        The loss of position t is the cross-entropy of the token that comes next, which
-        the tape takes as a one-hot input y: ``log Σ exp(logits) − Σᵥ yᵥ·logitsᵥ``
-        (:func:`autograd_lite.softmax.cross_entropy`). It is linear in y, so its
-        derivative along yᵥ is ``−logitsᵥ``, whatever y is: one forward and backward
-        run of the tape on the tokens drawn so far, seeded at position t alone, gives
-        the logits as the gradient of the inputs of position t + 1 (later positions,
-        seeded 0, add nothing). The same tokens as ``model.sample(boundary,
-        temperature, seed=rng)``, whose logits agree to rounding and for which ``rng``
-        draws the same numbers, from one run of a tape per token instead of a graph of
+        The tape traced for training returns the block's losses and then the logits of
+        each position (:meth:`GPT.logits_and_losses`). The logits of position t read
+        only the tokens up to t (the attention is causal), so one forward run of the
+        tape on the tokens drawn so far, the later ones left out (zeros), gives the
+        logits of the next token. The same tokens as ``model.sample(boundary,
+        temperature, seed)``, whose logits agree to rounding and whose generator draws
+        the same numbers, from one run of the tape per token instead of a graph of
         Values.
 
         Args:
             model: the GPT (its Values' weights; a training run's are written back first).
             boundary: the token that starts and ends a document.
             temperature: divides the logits before the softmax; a finite number > 0.
-            rng: draws the tokens.
+            seed: an int, a ``random.Random`` to draw from (its state advances), or None.
         """
         temperature = checked_temperature(temperature, "CompiledStep.sample")
+        rng = generator(seed)
         vocab = model.vocab_size
         boundary = token_id(boundary, vocab)
         self._use(model)
