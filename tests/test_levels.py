@@ -555,7 +555,8 @@ def test_a_cut_tape_gives_its_outputs_and_their_gradients_alone(schedule):
 )
 def test_a_cut_of_outputs_fn_does_not_have_is_refused(outputs, error, message):
     compiled = by_level(lambda x: [x[0] * 2, x[0] + x[1], x[1].exp()], 2)
-    with pytest.raises(RuntimeError, match="CompiledFunction.restricted: fn has not been traced yet"):
+    untraced = "CompiledFunction.restricted: fn has not been traced yet"
+    with pytest.raises(RuntimeError, match=untraced):
         compiled.restricted([0])
     compiled.trace(np.ones((1, 2)))
     with pytest.raises(error, match=message):
