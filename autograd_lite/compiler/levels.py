@@ -117,8 +117,8 @@ class _Step:
             the terms as one (count, terms) array.
         kinds: per operand, what its rows hold (see ``SAMPLES``, ``WEIGHTS``,
             ``CONSTANTS``).
-        edges, weight_edges: where its operands' contributions start in the edge
-            buffer C and in the weights' buffer Cw.
+        plan: where each operand's contributions go in the edge buffer C or the
+            weights' buffer Cw (see :meth:`place`).
         incoming: the edges that point at its results.
 
     ``shared`` (an argument) says which of its instructions read shared slots alone
@@ -140,8 +140,6 @@ class _Step:
         self.first = first
         self.count = count
         self.variadic = prim.arity is None
-        self.edges = 0
-        self.weight_edges = 0
         self.plan: list[tuple[int, int, int, tuple[int, ...], bool]] = []  # see place
         self.incoming: _Incoming | None = None
         self.forward_array = _checked(prim, shared)
@@ -158,7 +156,6 @@ class _Step:
         kind, its rows of its buffer, the shape of its contributions less the samples'
         axis, and whether it has terms (a ``dot``'s or a ``sum``'s (count, terms) rows).
         """
-        self.edges, self.weight_edges = at, at_weights
         self.plan = []
         for rows, kind in zip(self.operands, self.kinds, strict=True):
             start = at if kind != WEIGHTS else at_weights
